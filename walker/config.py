@@ -1,0 +1,316 @@
+"""Typed, validated configuration: one frozen dataclass per ``params.yaml`` block.
+
+Every field carries a one-line ``doc`` and, where it matters, an allowed
+``range`` (inclusive) or set of ``choices`` in its metadata. :func:`load_params`
+rejects unknown keys, missing keys, wrong types and out-of-range values before
+any computation, with a message that names the dotted key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A params file or value that cannot be used; the message names the key or file."""
+
+
+def _field(doc: str, *, range: tuple[float, float] | None = None, choices: tuple[str, ...] | None = None, default: Any = dataclasses.MISSING) -> Any:
+    metadata = {"doc": doc, "range": range, "choices": choices}
+    if default is dataclasses.MISSING:
+        return dataclasses.field(metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclasses.dataclass(frozen=True)
+class Interval:
+    """A closed interval [low, high] from which a quantity is drawn uniformly."""
+
+    low: float = _field("lower bound")
+    high: float = _field("upper bound")
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+
+@dataclasses.dataclass(frozen=True)
+class RewardWeights:
+    """Weights of the named reward terms (see ``walker.env.reward_terms``)."""
+
+    forward: float = _field("weight of forward torso speed (m/s)", range=(0.0, 100.0))
+    upright: float = _field("weight of the torso-height-above-fall-line term in [0, 1]", range=(0.0, 100.0))
+    clearance: float = _field("weight of the highest foot's clearance in [0, 1]", range=(0.0, 100.0))
+    actuator: float = _field("weight of the mean squared action cost", range=(0.0, 100.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class RewardConfig:
+    """Which reward objective the environment optimises."""
+
+    preset: str = _field("name of the preset in `presets` to use (e.g. walk, stand)")
+    presets: dict[str, RewardWeights] = _field("named sets of reward weights")
+    clearance_height: float = _field("foot height (m) that earns the full clearance term", range=(1e-3, 0.5))
+
+    def __post_init__(self) -> None:
+        if self.preset not in self.presets:
+            raise ConfigError(f"walker.reward.preset: '{self.preset}' is not one of the presets {sorted(self.presets)}")
+
+    @property
+    def weights(self) -> RewardWeights:
+        return self.presets[self.preset]
+
+
+@dataclasses.dataclass(frozen=True)
+class StartConfig:
+    """Nominal start state (taken on the FSM's limit cycle) and its light randomisation."""
+
+    pitch: float = _field("torso pitch = left leg angle (rad, positive = foot behind)", range=(-0.8, 0.8))
+    hip: float = _field("hip angle = right leg relative to left (rad)", range=(-1.0, 1.0))
+    qvel: tuple[float, float, float, float, float, float] = _field("joint velocities (rootx, rootz, pitch, knee_left, hip, knee_right)")
+    angle_noise: float = _field("half-width of uniform noise on pitch and hip (rad)", range=(0.0, 0.2))
+    velocity_noise: float = _field("half-width of uniform noise on each joint velocity", range=(0.0, 1.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class RandomizationConfig:
+    """Training-time domain randomisation, drawn per environment."""
+
+    slope_deg: Interval = _field("ramp slope (deg)")
+    friction_scale: Interval = _field("multiplier on floor and foot sliding friction")
+    torso_mass_scale: Interval = _field("multiplier on torso mass and inertia")
+    push_impulse_ns: Interval = _field("horizontal push impulse on the torso (N s); [0, 0] disables")
+    push_time_s: Interval = _field("time at which the push starts (s)")
+    push_duration_s: float = _field("how long the push lasts (s)", range=(0.01, 1.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class WalkerConfig:
+    """The model and the task (block `walker`)."""
+
+    model_file: str = _field("MJCF file of the walker, relative to the repository root")
+    timestep: float = _field("physics timestep (s)", range=(1e-4, 0.01))
+    control_hz: float = _field("control rate (Hz); must divide the physics rate", range=(50.0, 1000.0))
+    slope_deg: float = _field("nominal ramp slope (deg), made by pitching gravity", range=(0.0, 30.0))
+    solver: str = _field("constraint solver", choices=("newton", "cg"))
+    solver_iterations: int = _field("main solver iterations per physics step", range=(1, 100))
+    ls_iterations: int = _field("line-search iterations per solver iteration", range=(1, 100))
+    episode_seconds: float = _field("episode length (s)", range=(0.1, 120.0))
+    min_height: float = _field("torso height (m) below which the walker has fallen", range=(0.1, 1.3))
+    max_pitch: float = _field("|torso pitch| (rad) above which the walker has fallen", range=(0.1, 3.2))
+    start: StartConfig = _field("start state")
+    reward: RewardConfig = _field("reward objective")
+    randomization: RandomizationConfig = _field("domain randomisation for training and demos")
+
+    def __post_init__(self) -> None:
+        ratio = 1.0 / (self.timestep * self.control_hz)
+        if abs(ratio - round(ratio)) > 1e-6:
+            raise ConfigError(
+                f"walker.control_hz: {self.control_hz} Hz must divide the physics rate 1/timestep = {1 / self.timestep:g} Hz"
+            )
+
+    @property
+    def n_substeps(self) -> int:
+        """Physics steps per control step."""
+        return int(round(1.0 / (self.timestep * self.control_hz)))
+
+    @property
+    def control_dt(self) -> float:
+        return 1.0 / self.control_hz
+
+    @property
+    def episode_steps(self) -> int:
+        """Control steps per episode."""
+        return int(round(self.episode_seconds * self.control_hz))
+
+
+@dataclasses.dataclass(frozen=True)
+class FsmConfig:
+    """The finite-state-machine expert (block `fsm`); angles are leg angles from the ramp normal."""
+
+    step_angle: float = _field("swing-leg placement angle ahead of the ramp normal at target speed (rad)", range=(0.0, 1.0))
+    speed_gain: float = _field("extra placement angle per m/s above target speed (rad s/m)", range=(0.0, 2.0))
+    target_speed: float = _field("speed at which placement equals step_angle (m/s)", range=(0.0, 5.0))
+    min_step_angle: float = _field("lower clip of the placement angle (rad)", range=(0.0, 1.0))
+    max_step_angle: float = _field("upper clip of the placement angle (rad)", range=(0.0, 1.0))
+    switch_split: float = _field("swing leg must lead the stance leg by this much to count a touchdown (rad)", range=(0.0, 1.0))
+    extend_split: float = _field("swing knee extends once its leg leads by this much (rad)", range=(0.0, 1.0))
+    knee_retract: float = _field("knee retraction of the swing leg (m)", range=(0.0, 0.3))
+    contact_height: float = _field("foot height (m) that counts as touching the ground", range=(0.0, 0.1))
+
+    def __post_init__(self) -> None:
+        if self.min_step_angle > self.max_step_angle:
+            raise ConfigError(f"fsm.min_step_angle ({self.min_step_angle}) must not exceed fsm.max_step_angle ({self.max_step_angle})")
+
+
+@dataclasses.dataclass(frozen=True)
+class DemosConfig:
+    """FSM demonstrations (block `demos`)."""
+
+    episodes: int = _field("domain-randomised FSM episodes to record", range=(1, 1_000_000))
+    nominal_episodes: int = _field("lightly randomised nominal episodes for the expert's success rate", range=(1, 1_000_000))
+    seed: int = _field("PRNG seed for starts and conditions", range=(0, 2**31 - 1))
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluateConfig:
+    """Evaluation protocol: success criterion and robustness suite (block `evaluate`)."""
+
+    seed: int = _field("PRNG seed of the robustness suite, so every policy meets the same cases", range=(0, 2**31 - 1))
+    suite_cases: int = _field("number of robustness-suite cases", range=(1, 1_000_000))
+    min_speed_mps: float = _field("average forward speed (m/s) needed for success", range=(0.0, 10.0))
+    slope_deg: Interval = _field("suite slope range (deg)")
+    friction_scale: Interval = _field("suite multiplier on sliding friction")
+    torso_mass_scale: Interval = _field("suite multiplier on torso mass")
+    push_impulse_ns: Interval = _field("suite push impulse range (N s)")
+    push_time_s: Interval = _field("suite push start-time range (s)")
+    push_duration_s: float = _field("suite push duration (s)", range=(0.01, 1.0))
+    rollout_batch: int = _field("episodes simulated at once in batched MJX rollouts", range=(1, 65536))
+
+
+@dataclasses.dataclass(frozen=True)
+class Params:
+    """The whole ``params.yaml``."""
+
+    walker: WalkerConfig = _field("model and task")
+    fsm: FsmConfig = _field("FSM expert")
+    demos: DemosConfig = _field("demonstration stage")
+    evaluate: EvaluateConfig = _field("evaluation protocol")
+    seeds: tuple[int, ...] = _field("training seeds")
+
+
+_INTERVAL_LIMITS: dict[str, tuple[float, float]] = {
+    "slope_deg": (0.0, 30.0),
+    "friction_scale": (0.05, 5.0),
+    "torso_mass_scale": (0.1, 10.0),
+    "push_impulse_ns": (-100.0, 100.0),
+    "push_time_s": (0.0, 120.0),
+}
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _convert(value: Any, tp: Any, key: str, meta: Mapping[str, Any]) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        if tp is Interval:
+            return _interval(value, key)
+        return _build(tp, value, key)
+    if origin is dict:
+        _, value_tp = typing.get_args(tp)
+        if not isinstance(value, dict) or not value:
+            raise ConfigError(f"{key}: expected a non-empty mapping, got {value!r}")
+        return {str(k): _convert(v, value_tp, f"{key}.{k}", {}) for k, v in value.items()}
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key}: expected a list, got {type(value).__name__} {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            if not value:
+                raise ConfigError(f"{key}: expected a non-empty list")
+            return tuple(_convert(v, args[0], f"{key}[{i}]", meta) for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise ConfigError(f"{key}: expected a list of {len(args)} values, got {len(value)}")
+        return tuple(_convert(v, a, f"{key}[{i}]", meta) for i, (v, a) in enumerate(zip(value, args)))
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: expected a number, got {type(value).__name__} {value!r}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: must be finite, got {value}")
+    elif tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected an integer, got {type(value).__name__} {value!r}")
+    elif tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {type(value).__name__} {value!r}")
+    else:  # pragma: no cover - a programming error in this module
+        raise TypeError(f"unsupported config type {tp} for {key}")
+    lo_hi = meta.get("range")
+    if lo_hi is not None and not (lo_hi[0] <= value <= lo_hi[1]):
+        raise ConfigError(f"{key}: {value} is out of range; allowed [{lo_hi[0]}, {lo_hi[1]}]")
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{key}: '{value}' is not allowed; choose one of {list(choices)}")
+    return value
+
+
+def _interval(value: Any, key: str) -> Interval:
+    if not (isinstance(value, (list, tuple)) and len(value) == 2):
+        raise ConfigError(f"{key}: expected a range [low, high], got {value!r}")
+    low, high = (_convert(v, float, f"{key}[{i}]", {}) for i, v in enumerate(value))
+    if low > high:
+        raise ConfigError(f"{key}: low {low} exceeds high {high}")
+    limits = _INTERVAL_LIMITS.get(key.rsplit(".", 1)[-1])
+    if limits is not None and (low < limits[0] or high > limits[1]):
+        raise ConfigError(f"{key}: [{low}, {high}] is out of range; allowed within [{limits[0]}, {limits[1]}]")
+    return Interval(low, high)
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    where = prefix or "params"
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__} {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        names = ", ".join(f"{prefix + '.' if prefix else ''}{k}" for k in unknown)
+        raise ConfigError(f"unknown key {names}; allowed keys: {sorted(fields)}")
+    kwargs = {}
+    for name, f in fields.items():
+        key = f"{prefix}.{name}" if prefix else name
+        if name not in data:
+            if f.default is not dataclasses.MISSING:
+                continue
+            raise ConfigError(f"missing key {key} ({f.metadata.get('doc', '')})")
+        kwargs[name] = _convert(data[name], hints[name], key, f.metadata)
+    try:
+        return cls(**kwargs)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as err:  # pragma: no cover
+        raise ConfigError(f"{where}: {err}") from err
+
+
+def params_from_dict(data: Any) -> Params:
+    """Validate a parsed params mapping into :class:`Params`."""
+    return _build(Params, data, "")
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate a params file; every problem raises :class:`ConfigError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"params file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    try:
+        return params_from_dict(data)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from err
+
+
+def describe(cls: type, prefix: str = "") -> list[str]:
+    """One line per field: dotted key, type and docstring (for `walker info` and docs)."""
+    lines = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp) and tp is not Interval:
+            lines += describe(tp, key)
+        else:
+            lines.append(f"{key}: {f.metadata.get('doc', '')}")
+    return lines

@@ -1,0 +1,60 @@
+"""FSM demonstrations: batched rollouts over domain-randomised conditions -> a dataset."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+
+from walker.evaluate import CONDITION_NAMES, Conditions, EpisodeMetrics, Trajectories
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoDataset:
+    """Observation-action pairs at the control rate; N pairs from E episodes."""
+
+    obs: np.ndarray
+    """(N, 18) float32"""
+    action: np.ndarray
+    """(N, 3) float32, the FSM's action in [-1, 1]"""
+    episode: np.ndarray
+    """(N,) int32 episode id (index into ``condition``)"""
+    condition: np.ndarray
+    """(E, 5) float32 per-episode condition, columns ``CONDITION_NAMES``"""
+
+
+def dataset_from_rollouts(traj: Trajectories, metrics: EpisodeMetrics, conditions: Conditions) -> DemoDataset:
+    """Keep every step of the successful episodes (a fall's last steps are not worth copying)."""
+    keep = np.flatnonzero(metrics.success)
+    obs = traj.obs[:, keep]  # (T, E, 18)
+    action = traj.action[:, keep]
+    steps = obs.shape[0]
+    episode = np.broadcast_to(np.arange(len(keep), dtype=np.int32)[None, :], (steps, len(keep)))
+    # episode-major order, so each episode's steps are contiguous
+    return DemoDataset(
+        obs=np.swapaxes(obs, 0, 1).reshape(-1, obs.shape[-1]).astype(np.float32),
+        action=np.swapaxes(action, 0, 1).reshape(-1, action.shape[-1]).astype(np.float32),
+        episode=np.swapaxes(episode, 0, 1).reshape(-1),
+        condition=conditions.as_array()[keep],
+    )
+
+
+def save_dataset(ds: DemoDataset, path: str | Path) -> None:
+    """Write a compressed .npz atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(
+        tmp, obs=ds.obs, action=ds.action, episode=ds.episode, condition=ds.condition, condition_names=np.array(CONDITION_NAMES)
+    )
+    os.replace(tmp, path)
+
+
+def load_dataset(path: str | Path) -> DemoDataset:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"demo dataset not found: {path} (run `dvc repro demos`)")
+    with np.load(path) as z:
+        return DemoDataset(obs=z["obs"], action=z["action"], episode=z["episode"], condition=z["condition"])

@@ -1,0 +1,131 @@
+"""The same task on native MuJoCo, as a gymnasium environment.
+
+Observation, reward, termination and action scaling come from
+:mod:`walker.task`, shared with the MJX environment. Conditions and the push
+are chosen per episode through ``reset(options=...)``:
+
+  ``slope_deg``, ``friction_scale``, ``torso_mass_scale`` (floats) and
+  ``push_impulse`` (N s), ``push_time`` (s), ``push_duration`` (s), and ``qpos``/``qvel``
+  to start from a given state; missing keys take the nominal value
+  (no push).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+
+from walker import task
+from walker.config import Params, WalkerConfig, load_params
+from walker.model import floor_and_feet_geoms, geometry, gravity, load_mj_model
+
+
+class PassiveWalkerNativeEnv(gym.Env):
+    """Planar passive-dynamic biped walking down a ramp (native MuJoCo).
+
+    Args:
+      cfg: the ``walker`` params block; when omitted, read from ``params_file``.
+      params_file: a params.yaml (default: ``params.yaml`` in the working directory).
+      render_mode: ``"rgb_array"`` or None.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
+
+    def __init__(self, cfg: WalkerConfig | None = None, params_file: str = "params.yaml", render_mode: str | None = None):
+        if cfg is None:
+            cfg = _params(params_file).walker
+        self.cfg = cfg
+        self.model = load_mj_model(cfg)
+        self.data = mujoco.MjData(self.model)
+        self.geom = geometry(self.model)
+        self._nominal_friction = self.model.geom_friction.copy()
+        self._nominal_mass = self.model.body_mass.copy()
+        self._nominal_inertia = self.model.body_inertia.copy()
+        self._friction_geoms = floor_and_feet_geoms(self.model)
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (task.OBS_SIZE,), np.float32)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (task.ACTION_SIZE,), np.float32)
+        self.metadata = {**self.metadata, "render_fps": int(cfg.control_hz)}
+        self.render_mode = render_mode
+        self._renderer: mujoco.Renderer | None = None
+        self._push = (0.0, math.inf, cfg.randomization.push_duration_s)
+        self._obs = np.zeros(task.OBS_SIZE, np.float32)
+        self._steps = 0
+
+    def set_condition(self, slope_deg: float, friction_scale: float, torso_mass_scale: float) -> None:
+        """Apply a slope, friction and torso-mass condition (same rules as ``walker.env.condition_system``)."""
+        m = self.model
+        m.opt.gravity[:] = gravity(slope_deg, float(np.linalg.norm(gravity(self.cfg.slope_deg))))
+        m.geom_friction[:] = self._nominal_friction
+        m.geom_friction[self._friction_geoms, 0] *= friction_scale
+        torso = self.geom.torso_body
+        m.body_mass[:] = self._nominal_mass
+        m.body_inertia[:] = self._nominal_inertia
+        m.body_mass[torso] *= torso_mass_scale
+        m.body_inertia[torso] *= torso_mass_scale
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        opts = dict(options or {})
+        self.set_condition(
+            float(opts.pop("slope_deg", self.cfg.slope_deg)),
+            float(opts.pop("friction_scale", 1.0)),
+            float(opts.pop("torso_mass_scale", 1.0)),
+        )
+        self._push = (
+            float(opts.pop("push_impulse", 0.0)),
+            float(opts.pop("push_time", math.inf)),
+            float(opts.pop("push_duration", self.cfg.randomization.push_duration_s)),
+        )
+        qpos, qvel = opts.pop("qpos", None), opts.pop("qvel", None)
+        if opts:
+            raise ValueError(f"unknown reset options {sorted(opts)}")
+        if qpos is None or qvel is None:
+            angle_u = self.np_random.uniform(-1.0, 1.0, 2)
+            vel_u = self.np_random.uniform(-1.0, 1.0, 6)
+            qpos, qvel = task.start_state(self.cfg.start, angle_u, vel_u, self.geom, np)
+        mujoco.mj_resetData(self.model, self.data)
+        self.data.qpos[:] = qpos
+        self.data.qvel[:] = qvel
+        mujoco.mj_forward(self.model, self.data)
+        self._steps = 0
+        self._obs = task.observation(self.data.qpos, self.data.qvel, np.zeros(task.ACTION_SIZE), self.geom, np)
+        return self._obs.copy(), {}
+
+    def step(self, action):
+        action = np.clip(np.asarray(action, dtype=np.float32), -1.0, 1.0)
+        d = self.data
+        impulse, push_time, duration = self._push
+        d.xfrc_applied[self.geom.torso_body, 0] = task.push_force(d.time, impulse, push_time, duration, np)
+        d.ctrl[:] = task.action_to_ctrl(action, self.geom, np)
+        mujoco.mj_step(self.model, d, nstep=self.cfg.n_substeps)
+        self._steps += 1
+        obs = task.observation(d.qpos, d.qvel, action, self.geom, np)
+        terms = task.weighted_terms(task.reward_terms(obs, action, self.cfg, self.geom, np), self.cfg.reward.weights)
+        reward = float(sum(terms.values()))
+        terminated = bool(task.fallen(obs, self.cfg, np))
+        truncated = self._steps >= self.cfg.episode_steps
+        self._obs = obs
+        info = {f"reward/{k}": float(v) for k, v in terms.items()}
+        info["x_position"] = float(d.qpos[0])
+        return obs.copy(), reward, terminated, truncated, info
+
+    def render(self):
+        if self.render_mode != "rgb_array":
+            return None
+        if self._renderer is None:
+            self._renderer = mujoco.Renderer(self.model, 240, 320)
+        self._renderer.update_scene(self.data, camera="track")
+        return self._renderer.render()
+
+    def close(self):
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+
+def _params(params_file: str) -> Params:
+    return load_params(params_file)
