@@ -6,9 +6,12 @@ Usage: python pipeline/demos.py PARAMS_FILE SYSTEM_PICKLE OUT_NPZ OUT_JSON
 import sys
 
 from walker.config import load_params
+from walker.runtime import enable_compilation_cache
 from walker.stages import run_demos
 
 
 if __name__ == "__main__":
     params_file, system_file, out_npz, out_json = sys.argv[1:]
-    run_demos(load_params(params_file), system_file, out_npz, out_json)
+    params = load_params(params_file)  # validate before any computation
+    enable_compilation_cache()
+    run_demos(params, system_file, out_npz, out_json)

@@ -1,0 +1,95 @@
+"""Shared fixtures: the compiled MJX env and one batched FSM rollout are built once per session."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def params():
+    from walker.config import load_params
+
+    return load_params(REPO / "params.yaml")
+
+
+@pytest.fixture(scope="session")
+def mjx_env(params):
+    from walker.env import PassiveWalkerEnv
+    from walker.system import build_system
+
+    return PassiveWalkerEnv(build_system(params.walker), params.walker)
+
+
+@pytest.fixture(scope="session")
+def jit_env(mjx_env):
+    import jax
+
+    return jax.jit(mjx_env.reset), jax.jit(mjx_env.step)
+
+
+ROLLOUT_STEPS = 500  # 10 s at 50 Hz
+ROLLOUT_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def fixture_conditions(params):
+    """Four episodes: nominal, steeper, pushed forward at 1 s, and slippery."""
+    from walker.evaluate import Conditions, nominal_conditions
+
+    nominal = nominal_conditions(4, params.walker)
+    slope = nominal.slope_deg.copy()
+    slope[1] = 14.0
+    impulse = nominal.push_impulse_ns.copy()
+    push_time = nominal.push_time_s.copy()
+    impulse[2], push_time[2] = 3.0, 1.0
+    friction = nominal.friction_scale.copy()
+    friction[3] = 0.1
+    return dataclasses.replace(
+        nominal, slope_deg=slope, push_impulse_ns=impulse, push_time_s=push_time, friction_scale=friction
+    )
+
+
+@pytest.fixture(scope="session")
+def fsm_rollout(params, mjx_env):
+    from walker.evaluate import fsm_policy, make_rollout
+
+    return make_rollout(mjx_env, fsm_policy(params.fsm, mjx_env), ROLLOUT_STEPS)
+
+
+@pytest.fixture(scope="session")
+def fsm_trajectories(fsm_rollout, fixture_conditions):
+    from walker.evaluate import run_rollouts
+
+    return run_rollouts(fsm_rollout, fixture_conditions, ROLLOUT_SEED, batch=4, label="test")
+
+
+@pytest.fixture(scope="session")
+def native_env(params):
+    from walker.native import PassiveWalkerNativeEnv
+
+    env = PassiveWalkerNativeEnv(params.walker)
+    yield env
+    env.close()
+
+
+def native_fsm_rollout(env, params, steps, **reset_kwargs):
+    """Run the FSM in the native env; returns (obs (T+1, 18), x (T+1,), terminated step or None)."""
+    from walker.fsm import fsm_init, fsm_step
+
+    obs, _ = env.reset(**reset_kwargs)
+    state = fsm_init(obs, np)
+    all_obs, xs = [obs], [float(env.data.qpos[0])]
+    for t in range(steps):
+        state, action = fsm_step(state, obs, params.fsm, env.geom, np)
+        obs, _, terminated, _, info = env.step(action)
+        all_obs.append(obs)
+        xs.append(info["x_position"])
+        if terminated:
+            return np.array(all_obs), np.array(xs), t
+    return np.array(all_obs), np.array(xs), None

@@ -1,0 +1,131 @@
+"""Params validation: every bad input fails before any computation, naming the key or file."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from walker.config import ConfigError, Params, describe, load_params, params_from_dict
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def raw():
+    return yaml.safe_load((REPO / "params.yaml").read_text())
+
+
+def test_default_params_load(raw):
+    params = params_from_dict(raw)
+    assert params.walker.n_substeps == 4
+    assert params.walker.episode_steps == 500
+    assert params.walker.reward.weights.forward == raw["walker"]["reward"]["presets"]["walk"]["forward"]
+
+
+def _set(data, dotted, value):
+    node = data
+    *parents, leaf = dotted.split(".")
+    for p in parents:
+        node = node[p]
+    if value is _DELETE:
+        del node[leaf]
+    else:
+        node[leaf] = value
+
+
+_DELETE = object()
+
+BAD_INPUTS = [
+    ("walker.timestepp", 0.005, r"unknown key walker\.timestepp"),
+    ("surprise", {}, r"unknown key surprise"),
+    ("walker.timestep", "fast", r"walker\.timestep: expected a number"),
+    ("walker.timestep", -0.002, r"walker\.timestep: -0\.002 is out of range; allowed \[0\.0001, 0\.01\]"),
+    ("walker.slope_deg", 45.0, r"walker\.slope_deg: 45\.0 is out of range; allowed \[0\.0, 30\.0\]"),
+    ("walker.control_hz", 30, r"walker\.control_hz: 30\.0 is out of range; allowed \[50\.0, 1000\.0\]"),
+    ("walker.control_hz", 60, r"walker\.control_hz: 60\.0 Hz must divide the physics rate"),
+    ("walker.solver", "pgs", r"walker\.solver: 'pgs' is not allowed; choose one of \['newton', 'cg'\]"),
+    ("walker.solver_iterations", 2.5, r"walker\.solver_iterations: expected an integer"),
+    ("walker.solver_iterations", True, r"walker\.solver_iterations: expected an integer"),
+    ("walker.episode_seconds", _DELETE, r"missing key walker\.episode_seconds"),
+    ("walker.reward.preset", "run", r"walker\.reward\.preset: 'run' is not one of the presets \['stand', 'walk'\]"),
+    ("walker.reward.presets.walk.forward", -1.0, r"walker\.reward\.presets\.walk\.forward: -1\.0 is out of range"),
+    ("walker.randomization.slope_deg", [14.0, 9.0], r"walker\.randomization\.slope_deg: low 14\.0 exceeds high 9\.0"),
+    ("walker.randomization.friction_scale", [0.0, 1.0], r"walker\.randomization\.friction_scale: \[0\.0, 1\.0\] is out of range"),
+    ("evaluate.slope_deg", 12.0, r"evaluate\.slope_deg: expected a range \[low, high\]"),
+    ("walker.start.qvel", [1.0, 2.0], r"walker\.start\.qvel: expected a list of 6 values, got 2"),
+    ("fsm.min_step_angle", 0.9, r"fsm\.min_step_angle \(0\.9\) must not exceed fsm\.max_step_angle"),
+    ("demos.episodes", 0, r"demos\.episodes: 0 is out of range; allowed \[1, 1000000\]"),
+    ("seeds", [], r"seeds: expected a non-empty list"),
+    ("walker.timestep", float("nan"), r"walker\.timestep: must be finite"),
+]
+
+
+@pytest.mark.parametrize("key,value,message", BAD_INPUTS, ids=[f"{k}={v!r}" for k, v, _ in BAD_INPUTS])
+def test_bad_input_names_the_key(raw, key, value, message):
+    data = copy.deepcopy(raw)
+    _set(data, key, value)
+    with pytest.raises(ConfigError, match=message):
+        params_from_dict(data)
+
+
+def test_missing_params_file_names_the_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"params file not found: .*nope\.yaml"):
+        load_params(tmp_path / "nope.yaml")
+
+
+def test_invalid_yaml_names_the_file(tmp_path):
+    bad = tmp_path / "params.yaml"
+    bad.write_text("walker: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"params\.yaml: not valid YAML"):
+        load_params(bad)
+
+
+def test_file_errors_are_prefixed_with_the_file(tmp_path, raw):
+    data = copy.deepcopy(raw)
+    data["walker"]["timestep"] = -1.0
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError, match=r"params\.yaml: walker\.timestep: -1\.0 is out of range"):
+        load_params(path)
+
+
+def test_missing_model_file_names_the_file(raw):
+    from walker.model import load_mj_model
+
+    data = copy.deepcopy(raw)
+    data["walker"]["model_file"] = "walker/assets/no_such_model.xml"
+    params = params_from_dict(data)
+    with pytest.raises(ConfigError, match=r"walker\.model_file: model file not found: .*no_such_model\.xml"):
+        load_mj_model(params.walker)
+
+
+def test_model_with_wrong_layout_is_rejected(raw, tmp_path):
+    from walker.model import load_mj_model
+
+    xml = tmp_path / "other.xml"
+    xml.write_text('<mujoco><worldbody><body><joint type="free"/><geom size=".1"/></body></worldbody></mujoco>')
+    data = copy.deepcopy(raw)
+    data["walker"]["model_file"] = str(xml)
+    with pytest.raises(ConfigError, match=r"walker\.model_file: .*other\.xml has joints"):
+        load_mj_model(params_from_dict(data).walker)
+
+
+def test_unreadable_system_pickle_names_the_file(raw, tmp_path):
+    from walker.system import load_system
+
+    bad = tmp_path / "system.pkl"
+    bad.write_bytes(b"not a pickle")
+    cfg = params_from_dict(raw).walker
+    with pytest.raises(ConfigError, match=r"system\.pkl: not a readable System pickle"):
+        load_system(bad, cfg)
+    with pytest.raises(ConfigError, match=r"system file not found"):
+        load_system(tmp_path / "absent.pkl", cfg)
+
+
+def test_every_field_is_documented():
+    lines = describe(Params)
+    assert len(lines) > 40
+    assert all(line.split(": ", 1)[1].strip() for line in lines), [l for l in lines if not l.split(": ", 1)[1].strip()]

@@ -1,0 +1,88 @@
+"""The native MuJoCo gymnasium env, and its agreement with the MJX env."""
+
+from __future__ import annotations
+
+import gymnasium
+import jax
+import numpy as np
+from gymnasium.utils.env_checker import check_env
+
+import walker
+from tests.conftest import native_fsm_rollout
+from walker import task
+
+
+def test_gymnasium_make_and_check_env():
+    env = gymnasium.make(walker.ENV_ID)
+    try:
+        check_env(env.unwrapped, skip_render_check=True)
+        obs, _ = env.reset(seed=0)
+        assert obs.shape == (task.OBS_SIZE,) and obs.dtype == np.float32
+        obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
+        assert np.isfinite(obs).all() and np.isfinite(reward)
+        assert {f"reward/{n}" for n in task.REWARD_TERMS} <= set(info)
+    finally:
+        env.close()
+
+
+def test_native_fsm_walks_ten_seconds_without_nans(native_env, params):
+    obs, x, fell = native_fsm_rollout(native_env, params, params.walker.episode_steps, seed=3)
+    assert fell is None
+    assert np.isfinite(obs).all()
+    assert x[-1] - x[0] > 10.0
+
+
+def test_native_same_seed_same_trajectory(native_env, params):
+    a = native_fsm_rollout(native_env, params, 100, seed=11)[0]
+    b = native_fsm_rollout(native_env, params, 100, seed=11)[0]
+    c = native_fsm_rollout(native_env, params, 100, seed=12)[0]
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_native_forced_fall_terminates(native_env):
+    native_env.reset(seed=0, options={"qpos": np.array([0, -0.7, 0, 0, 0.3, 0.0]), "qvel": np.zeros(6)})
+    assert native_env.step(np.zeros(3))[2] is True
+    native_env.reset(seed=0)
+    assert native_env.step(np.zeros(3))[2] is False
+
+
+def test_native_conditions_change_the_model(native_env, params):
+    native_env.reset(seed=0, options={"slope_deg": 15.0, "friction_scale": 0.5, "torso_mass_scale": 1.2})
+    m = native_env.model
+    g = m.opt.gravity
+    np.testing.assert_allclose(np.degrees(np.arctan2(g[0], -g[2])), 15.0, rtol=1e-6)
+    assert m.geom("floor").friction[0] == 0.5 * native_env._nominal_friction[m.geom("floor").id, 0]
+    torso = native_env.geom.torso_body
+    np.testing.assert_allclose(m.body_mass[torso], 1.2 * native_env._nominal_mass[torso])
+    native_env.reset(seed=0)  # nominal again
+    np.testing.assert_allclose(np.degrees(np.arctan2(m.opt.gravity[0], -m.opt.gravity[2])), params.walker.slope_deg, rtol=1e-6)
+    assert m.body_mass[torso] == native_env._nominal_mass[torso]
+
+
+def test_fsm_agrees_between_mjx_and_native(jit_env, fsm_trajectories, native_env, params):
+    """Same start, same FSM, 2 s: torso x, height and pitch agree.
+
+    Tolerances: both envs use the same MJCF, timestep, integrator and solver
+    settings, but MJX runs in float32 and its Newton solver and contact code
+    are separate implementations, so the states differ by ~1e-6 per step;
+    touchdowns (hybrid events) amplify that. We allow 2 cm in x and height and
+    0.02 rad in pitch over 2 s (100 control steps, ~4 touchdowns): an order
+    of magnitude above what we measure, and an order below what a real
+    mismatch (a different slope, friction, gain or action scaling) produces.
+    """
+    from tests.conftest import ROLLOUT_SEED
+
+    reset, _ = jit_env
+    keys = jax.random.split(jax.random.PRNGKey(ROLLOUT_SEED), 4)
+    start = reset(keys[0]).pipeline_state  # episode 0 of the fixture rollout: nominal conditions
+    steps = 100
+    obs, x, fell = native_fsm_rollout(
+        native_env, params, steps, seed=0, options={"qpos": np.asarray(start.qpos), "qvel": np.asarray(start.qvel)}
+    )
+    assert fell is None
+    mjx_obs = fsm_trajectories.obs[: steps + 1, 0]
+    mjx_x = fsm_trajectories.x[: steps + 1, 0]
+    np.testing.assert_allclose(x, mjx_x, atol=0.02)
+    np.testing.assert_allclose(obs[:, task.OBS_HEIGHT], mjx_obs[:, task.OBS_HEIGHT], atol=0.02)
+    np.testing.assert_allclose(obs[:, task.OBS_PITCH], mjx_obs[:, task.OBS_PITCH], atol=0.02)

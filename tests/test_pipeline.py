@@ -1,0 +1,93 @@
+"""The DVC pipeline end to end on tiny params, in a fresh copy of the repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+TINY = {
+    ("walker", "episode_seconds"): 0.5,
+    ("demos", "episodes"): 4,
+    ("demos", "nominal_episodes"): 2,
+    ("evaluate", "suite_cases"): 4,
+    ("evaluate", "rollout_batch"): 4,
+}
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{out[-4000:]}"
+    return out
+
+
+def _edit_params(path: Path, edits: dict) -> None:
+    data = yaml.safe_load(path.read_text())
+    for (block, key), value in edits.items():
+        data[block][key] = value
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def tiny_repo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("repo")
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True)
+    for rel in files.stdout.split():
+        src = REPO / rel
+        if not src.is_file() or rel.startswith(("data/", "models/", "results/")) or rel == "dvc.lock":
+            continue
+        dst = root / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+    _edit_params(root / "params.yaml", TINY)
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["WALKER_JAX_CACHE"] = str(tmp_path_factory.mktemp("jax_cache"))
+    env["PYTHONPATH"] = str(root)
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tiny"]):
+        _run(cmd, root, env)
+    return root, env
+
+
+def test_repro_then_nothing_then_only_demos(tiny_repo):
+    root, env = tiny_repo
+    dvc = [sys.executable, "-m", "dvc"]
+    first = _run(dvc + ["repro"], root, env)
+    assert "Running stage 'system'" in first and "Running stage 'demos'" in first
+    metrics = json.loads((root / "results/demos.json").read_text())
+    for key in ("pairs", "episodes", "expert_success_nominal", "expert_distance_m_nominal", "expert_speed_mps_nominal", "expert_success_suite"):
+        assert key in metrics
+    assert (root / "data/demos.npz").is_file() and (root / "data/system.pkl").is_file()
+
+    second = _run(dvc + ["repro"], root, env)
+    assert "Running stage" not in second
+
+    _edit_params(root / "params.yaml", {("demos", "seed"): 5})
+    third = _run(dvc + ["repro"], root, env)
+    assert "Running stage 'demos'" in third and "Running stage 'system'" not in third
+
+
+def test_bad_params_fail_before_computation(tiny_repo):
+    root, env = tiny_repo
+    params = root / "params.yaml"
+    original = params.read_text()
+    try:
+        _edit_params(params, {("demos", "episodes"): -3})
+        proc = subprocess.run(
+            [sys.executable, "pipeline/demos.py", "params.yaml", "data/system.pkl", "data/x.npz", "results/x.json"],
+            cwd=root, env=env, capture_output=True, text=True,
+        )
+        assert proc.returncode != 0
+        assert "demos.episodes: -3 is out of range" in proc.stderr
+        assert not (root / "data/x.npz").exists()
+    finally:
+        params.write_text(original)
