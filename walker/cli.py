@@ -1,0 +1,68 @@
+"""The `walker` command.
+
+  walker params [--params FILE]        validate a params file and list every key with its doc
+  walker fsm [--seed N] [--slope DEG]  run the FSM expert in the native MuJoCo env and report the episode
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from walker.config import ConfigError, Params, describe, load_params
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    load_params(args.params)
+    print(f"{args.params}: valid")
+    for line in describe(Params):
+        print(f"  {line}")
+    return 0
+
+
+def _cmd_fsm(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from walker.fsm import fsm_init, fsm_step
+    from walker.native import PassiveWalkerNativeEnv
+
+    params = load_params(args.params)
+    env = PassiveWalkerNativeEnv(params.walker)
+    options = {} if args.slope is None else {"slope_deg": args.slope}
+    obs, _ = env.reset(seed=args.seed, options=options)
+    state = fsm_init(obs, np)
+    x0 = float(env.data.qpos[0])
+    steps, fell = 0, False
+    for steps in range(1, params.walker.episode_steps + 1):
+        state, action = fsm_step(state, obs, params.fsm, env.geom, np)
+        obs, _, fell, truncated, _ = env.step(action)
+        if fell or truncated:
+            break
+    seconds = steps * params.walker.control_dt
+    distance = float(env.data.qpos[0]) - x0
+    print(f"{'fell' if fell else 'walked'} after {seconds:.2f} s: {distance:.2f} m, {distance / seconds:.2f} m/s")
+    env.close()
+    return 1 if fell else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="walker", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("params", help="validate params.yaml and list its keys")
+    p.add_argument("--params", default="params.yaml")
+    p.set_defaults(func=_cmd_params)
+    f = sub.add_parser("fsm", help="run the FSM expert once in native MuJoCo")
+    f.add_argument("--params", default="params.yaml")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--slope", type=float, default=None, help="slope in degrees (default: walker.slope_deg)")
+    f.set_defaults(func=_cmd_fsm)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        print(f"walker: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
