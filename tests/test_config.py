@@ -54,7 +54,7 @@ BAD_INPUTS = [
     ("walker.reward.presets.walk.forward", -1.0, r"walker\.reward\.presets\.walk\.forward: -1\.0 is out of range"),
     ("walker.randomization.slope_deg", [14.0, 9.0], r"walker\.randomization\.slope_deg: low 14\.0 exceeds high 9\.0"),
     ("walker.randomization.friction_scale", [0.0, 1.0], r"walker\.randomization\.friction_scale: \[0\.0, 1\.0\] is out of range"),
-    ("evaluate.slope_deg", 12.0, r"evaluate\.slope_deg: expected a range \[low, high\]"),
+    ("evaluate.suite.slope_deg", 12.0, r"evaluate\.suite\.slope_deg: expected a range \[low, high\]"),
     ("walker.start.qvel", [1.0, 2.0], r"walker\.start\.qvel: expected a list of 6 values, got 2"),
     ("fsm.min_step_angle", 0.9, r"fsm\.min_step_angle \(0\.9\) must not exceed fsm\.max_step_angle"),
     ("demos.episodes", 0, r"demos\.episodes: 0 is out of range; allowed \[1, 1000000\]"),

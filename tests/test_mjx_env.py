@@ -115,3 +115,24 @@ def test_randomization_fn_draws_within_ranges(mjx_env, params):
     scale = np.asarray(sys_v.body_mass)[:, mjx_env.geom.torso_body] / float(mjx_env.sys.body_mass[mjx_env.geom.torso_body])
     assert rand.torso_mass_scale.low - 1e-6 <= scale.min() and scale.max() <= rand.torso_mass_scale.high + 1e-6
     assert len(np.unique(scale)) == 64
+
+
+def test_brax_training_wrapper_accepts_the_randomization_fn(mjx_env, params):
+    """Brax's own training wrapper (used by PPO) runs the env with per-env randomised systems."""
+    import functools
+
+    from brax.envs.wrappers import training
+
+    from walker.env import randomization_fn
+
+    n = 3
+    rand_fn = functools.partial(
+        randomization_fn, rng=jax.random.split(jax.random.PRNGKey(2), n), rand=params.walker.randomization
+    )
+    env = training.wrap(mjx_env, episode_length=params.walker.episode_steps, randomization_fn=rand_fn)
+    state = jax.jit(env.reset)(jax.random.split(jax.random.PRNGKey(0), n))
+    state = jax.jit(env.step)(state, jnp.zeros((n, task.ACTION_SIZE)))
+    assert state.obs.shape == (n, task.OBS_SIZE)
+    assert np.isfinite(np.asarray(state.obs)).all()
+    # different gravity per env -> different accelerations after one step
+    assert len(np.unique(np.round(np.asarray(state.obs[:, task.OBS_VX]), 6))) == n

@@ -80,8 +80,8 @@ class StartConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class RandomizationConfig:
-    """Training-time domain randomisation, drawn per environment."""
+class ConditionRanges:
+    """Ranges from which episode conditions are drawn uniformly (training randomisation or the robustness suite)."""
 
     slope_deg: Interval = _field("ramp slope (deg)")
     friction_scale: Interval = _field("multiplier on floor and foot sliding friction")
@@ -107,7 +107,7 @@ class WalkerConfig:
     max_pitch: float = _field("|torso pitch| (rad) above which the walker has fallen", range=(0.1, 3.2))
     start: StartConfig = _field("start state")
     reward: RewardConfig = _field("reward objective")
-    randomization: RandomizationConfig = _field("domain randomisation for training and demos")
+    randomization: ConditionRanges = _field("domain randomisation for training and demos")
 
     def __post_init__(self) -> None:
         ratio = 1.0 / (self.timestep * self.control_hz)
@@ -166,12 +166,7 @@ class EvaluateConfig:
     seed: int = _field("PRNG seed of the robustness suite, so every policy meets the same cases", range=(0, 2**31 - 1))
     suite_cases: int = _field("number of robustness-suite cases", range=(1, 1_000_000))
     min_speed_mps: float = _field("average forward speed (m/s) needed for success", range=(0.0, 10.0))
-    slope_deg: Interval = _field("suite slope range (deg)")
-    friction_scale: Interval = _field("suite multiplier on sliding friction")
-    torso_mass_scale: Interval = _field("suite multiplier on torso mass")
-    push_impulse_ns: Interval = _field("suite push impulse range (N s)")
-    push_time_s: Interval = _field("suite push start-time range (s)")
-    push_duration_s: float = _field("suite push duration (s)", range=(0.01, 1.0))
+    suite: ConditionRanges = _field("robustness-suite ranges")
     rollout_batch: int = _field("episodes simulated at once in batched MJX rollouts", range=(1, 65536))
 
 

@@ -20,7 +20,7 @@ from brax.envs.base import Env, State
 from mujoco import mjx
 
 from walker import task
-from walker.config import Interval, RandomizationConfig, WalkerConfig
+from walker.config import Interval, ConditionRanges, WalkerConfig
 from walker.model import Geometry, floor_and_feet_geoms, geometry
 
 
@@ -134,7 +134,7 @@ def condition_system(
     return sys_v, in_axes
 
 
-def randomization_fn(sys: base.System, rng: jax.Array, rand: RandomizationConfig) -> tuple[base.System, base.System]:
+def randomization_fn(sys: base.System, rng: jax.Array, rand: ConditionRanges) -> tuple[base.System, base.System]:
     """Brax ``randomization_fn``: one random condition per key in ``rng`` (batch, 2)."""
     u = jax.vmap(lambda key: jax.random.uniform(key, (3,)))(rng)
     return condition_system(

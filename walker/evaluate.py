@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from brax import base
 
-from walker.config import EvaluateConfig, FsmConfig, Interval, WalkerConfig
+from walker.config import ConditionRanges, EvaluateConfig, FsmConfig, Interval, WalkerConfig
 from walker.env import PassiveWalkerEnv, condition_system, set_push
 from walker.fsm import fsm_init, fsm_step
 
@@ -79,34 +79,22 @@ def _draw(rng: np.random.Generator, interval: Interval, n: int) -> np.ndarray:
     return rng.uniform(interval.low, interval.high, n).astype(np.float32)
 
 
-def random_conditions(
-    n: int,
-    seed: int,
-    slope_deg: Interval,
-    friction_scale: Interval,
-    torso_mass_scale: Interval,
-    push_impulse_ns: Interval,
-    push_time_s: Interval,
-    push_duration_s: float,
-) -> Conditions:
-    """Conditions drawn uniformly from the given ranges with a fixed NumPy seed."""
+def random_conditions(n: int, seed: int, ranges: ConditionRanges) -> Conditions:
+    """Conditions drawn uniformly from ``ranges`` with a fixed NumPy seed."""
     rng = np.random.default_rng(seed)
     return Conditions(
-        _draw(rng, slope_deg, n),
-        _draw(rng, friction_scale, n),
-        _draw(rng, torso_mass_scale, n),
-        _draw(rng, push_impulse_ns, n),
-        _draw(rng, push_time_s, n),
-        np.full(n, push_duration_s, np.float32),
+        _draw(rng, ranges.slope_deg, n),
+        _draw(rng, ranges.friction_scale, n),
+        _draw(rng, ranges.torso_mass_scale, n),
+        _draw(rng, ranges.push_impulse_ns, n),
+        _draw(rng, ranges.push_time_s, n),
+        np.full(n, ranges.push_duration_s, np.float32),
     )
 
 
 def suite_conditions(cfg: EvaluateConfig) -> Conditions:
     """The robustness suite: the same cases for every policy (seeded by ``evaluate.seed``)."""
-    return random_conditions(
-        cfg.suite_cases, cfg.seed, cfg.slope_deg, cfg.friction_scale, cfg.torso_mass_scale, cfg.push_impulse_ns, cfg.push_time_s,
-        cfg.push_duration_s,
-    )
+    return random_conditions(cfg.suite_cases, cfg.seed, cfg.suite)
 
 
 @dataclasses.dataclass(frozen=True)

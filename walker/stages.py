@@ -29,7 +29,6 @@ def run_demos(params: Params, system_file: str, out_npz: str, out_json: str) -> 
     w, ev, dm = params.walker, params.evaluate, params.demos
     env = PassiveWalkerEnv(load_system(system_file, w), w)
     policy = fsm_policy(params.fsm, env)
-    r = w.randomization
     rollout = make_rollout(env, policy, w.episode_steps)
     batch = ev.rollout_batch
 
@@ -37,9 +36,7 @@ def run_demos(params: Params, system_file: str, out_npz: str, out_json: str) -> 
         traj = run_rollouts(rollout, conditions, seed, batch, label)
         return traj, episode_metrics(traj.alive, traj.x, traj.work, traj.mass, w.control_dt, ev.min_speed_mps)
 
-    demo_conditions = random_conditions(
-        dm.episodes, dm.seed, r.slope_deg, r.friction_scale, r.torso_mass_scale, r.push_impulse_ns, r.push_time_s, r.push_duration_s
-    )
+    demo_conditions = random_conditions(dm.episodes, dm.seed, w.randomization)
     traj, demo_metrics = measure(demo_conditions, dm.seed, "demos")
     dataset = dataset_from_rollouts(traj, demo_metrics, demo_conditions)
     save_dataset(dataset, out_npz)
