@@ -110,7 +110,8 @@ class Trajectories:
     x: np.ndarray
     """(T + 1, n) torso position along the ramp (m), starting with the reset state"""
     work: np.ndarray
-    """(T, n) positive actuator work done during each step (J)"""
+    """(T, n) positive actuator work during each control step (J): the summed positive
+    actuator power at the step's last physics substep times the control period"""
     mass: np.ndarray
     """(n,) total mass of each episode's walker (kg)"""
 
