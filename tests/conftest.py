@@ -80,16 +80,6 @@ def native_env(params):
 
 def native_fsm_rollout(env, params, steps, **reset_kwargs):
     """Run the FSM in the native env; returns (obs (T+1, 18), x (T+1,), terminated step or None)."""
-    from walker.fsm import fsm_init, fsm_step
+    from walker.native import run_fsm_episode
 
-    obs, _ = env.reset(**reset_kwargs)
-    state = fsm_init(obs, np)
-    all_obs, xs = [obs], [float(env.data.qpos[0])]
-    for t in range(steps):
-        state, action = fsm_step(state, obs, params.fsm, env.geom, np)
-        obs, _, terminated, _, info = env.step(action)
-        all_obs.append(obs)
-        xs.append(info["x_position"])
-        if terminated:
-            return np.array(all_obs), np.array(xs), t
-    return np.array(all_obs), np.array(xs), None
+    return run_fsm_episode(env, params.fsm, steps, **reset_kwargs)

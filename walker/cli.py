@@ -21,28 +21,17 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_fsm(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from walker.fsm import fsm_init, fsm_step
-    from walker.native import PassiveWalkerNativeEnv
+    from walker.native import PassiveWalkerNativeEnv, run_fsm_episode
 
     params = load_params(args.params)
     env = PassiveWalkerNativeEnv(params.walker)
     options = {} if args.slope is None else {"slope_deg": args.slope}
-    obs, _ = env.reset(seed=args.seed, options=options)
-    state = fsm_init(obs, np)
-    x0 = float(env.data.qpos[0])
-    steps, fell = 0, False
-    for steps in range(1, params.walker.episode_steps + 1):
-        state, action = fsm_step(state, obs, params.fsm, env.geom, np)
-        obs, _, fell, truncated, _ = env.step(action)
-        if fell or truncated:
-            break
-    seconds = steps * params.walker.control_dt
-    distance = float(env.data.qpos[0]) - x0
-    print(f"{'fell' if fell else 'walked'} after {seconds:.2f} s: {distance:.2f} m, {distance / seconds:.2f} m/s")
+    _, x, fell_at = run_fsm_episode(env, params.fsm, params.walker.episode_steps, seed=args.seed, options=options)
     env.close()
-    return 1 if fell else 0
+    seconds = (len(x) - 1) * params.walker.control_dt
+    distance = x[-1] - x[0]
+    print(f"{'walked' if fell_at is None else 'fell'} after {seconds:.2f} s: {distance:.2f} m, {distance / seconds:.2f} m/s")
+    return 0 if fell_at is None else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,8 @@ import mujoco
 import numpy as np
 
 from walker import task
-from walker.config import Params, WalkerConfig, load_params
+from walker.config import FsmConfig, WalkerConfig, load_params
+from walker.fsm import fsm_init, fsm_step
 from walker.model import floor_and_feet_geoms, geometry, gravity, load_mj_model
 
 
@@ -37,7 +38,7 @@ class PassiveWalkerNativeEnv(gym.Env):
 
     def __init__(self, cfg: WalkerConfig | None = None, params_file: str = "params.yaml", render_mode: str | None = None):
         if cfg is None:
-            cfg = _params(params_file).walker
+            cfg = load_params(params_file).walker
         self.cfg = cfg
         self.model = load_mj_model(cfg)
         self.data = mujoco.MjData(self.model)
@@ -58,7 +59,7 @@ class PassiveWalkerNativeEnv(gym.Env):
     def set_condition(self, slope_deg: float, friction_scale: float, torso_mass_scale: float) -> None:
         """Apply a slope, friction and torso-mass condition (same rules as ``walker.env.condition_system``)."""
         m = self.model
-        m.opt.gravity[:] = gravity(slope_deg, float(np.linalg.norm(gravity(self.cfg.slope_deg))))
+        m.opt.gravity[:] = gravity(slope_deg)
         m.geom_friction[:] = self._nominal_friction
         m.geom_friction[self._friction_geoms, 0] *= friction_scale
         torso = self.geom.torso_body
@@ -127,5 +128,22 @@ class PassiveWalkerNativeEnv(gym.Env):
             self._renderer = None
 
 
-def _params(params_file: str) -> Params:
-    return load_params(params_file)
+def run_fsm_episode(
+    env: PassiveWalkerNativeEnv, fsm: FsmConfig, steps: int, **reset_kwargs: Any
+) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """Run the FSM expert in the native env for up to ``steps`` control steps.
+
+    Returns observations (T+1, 18) and torso x (T+1,), both starting with the
+    reset state, and the step at which the walker fell (None if it did not).
+    """
+    obs, _ = env.reset(**reset_kwargs)
+    state = fsm_init(obs, np)
+    all_obs, xs = [obs], [float(env.data.qpos[0])]
+    for t in range(steps):
+        state, action = fsm_step(state, obs, fsm, env.geom, np)
+        obs, _, terminated, _, info = env.step(action)
+        all_obs.append(obs)
+        xs.append(info["x_position"])
+        if terminated:
+            return np.array(all_obs), np.array(xs), t
+    return np.array(all_obs), np.array(xs), None

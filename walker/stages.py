@@ -8,6 +8,7 @@ import numpy as np
 
 from walker.config import Params
 from walker.demos import dataset_from_rollouts, save_dataset
+from walker.env import PassiveWalkerEnv
 from walker.evaluate import (
     episode_metrics,
     fsm_policy,
@@ -18,13 +19,11 @@ from walker.evaluate import (
     suite_conditions,
 )
 from walker.io import write_json
+from walker.system import load_system
 
 
 def run_demos(params: Params, system_file: str, out_npz: str, out_json: str) -> dict:
     """Record FSM demonstrations and measure the expert on the nominal set and the suite."""
-    from walker.env import PassiveWalkerEnv
-    from walker.system import load_system
-
     start = time.time()
     w, ev, dm = params.walker, params.evaluate, params.demos
     env = PassiveWalkerEnv(load_system(system_file, w), w)
