@@ -80,6 +80,6 @@ def native_env(params):
 
 def native_fsm_rollout(env, params, steps, **reset_kwargs):
     """Run the FSM in the native env; returns (obs (T+1, 18), x (T+1,), terminated step or None)."""
-    from walker.native import run_fsm_episode
+    from walker.native import FsmController, run_episode
 
-    return run_fsm_episode(env, params.fsm, steps, **reset_kwargs)
+    return run_episode(env, FsmController(params.fsm, env.geom), steps, **reset_kwargs)

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 TINY = {
     ("walker", "episode_seconds"): 0.5,
     ("demos", "episodes"): 4,
-    ("demos", "nominal_episodes"): 2,
+    ("evaluate", "nominal_cases"): 2,
     ("evaluate", "suite_cases"): 4,
     ("evaluate", "rollout_batch"): 4,
 }

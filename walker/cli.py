@@ -21,12 +21,12 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_fsm(args: argparse.Namespace) -> int:
-    from walker.native import PassiveWalkerNativeEnv, run_fsm_episode
+    from walker.native import FsmController, PassiveWalkerNativeEnv, run_episode
 
     params = load_params(args.params)
     env = PassiveWalkerNativeEnv(params.walker)
     options = {} if args.slope is None else {"slope_deg": args.slope}
-    _, x, fell_at = run_fsm_episode(env, params.fsm, params.walker.episode_steps, seed=args.seed, options=options)
+    _, x, fell_at = run_episode(env, FsmController(params.fsm, env.geom), params.walker.episode_steps, seed=args.seed, options=options)
     env.close()
     seconds = (len(x) - 1) * params.walker.control_dt
     distance = x[-1] - x[0]

@@ -155,7 +155,6 @@ class DemosConfig:
     """FSM demonstrations (block `demos`)."""
 
     episodes: int = _field("domain-randomised FSM episodes to record", range=(1, 1_000_000))
-    nominal_episodes: int = _field("lightly randomised nominal episodes for the expert's success rate", range=(1, 1_000_000))
     seed: int = _field("PRNG seed for starts and conditions", range=(0, 2**31 - 1))
 
 
@@ -163,11 +162,37 @@ class DemosConfig:
 class EvaluateConfig:
     """Evaluation protocol: success criterion and robustness suite (block `evaluate`)."""
 
-    seed: int = _field("PRNG seed of the robustness suite, so every policy meets the same cases", range=(0, 2**31 - 1))
+    seed: int = _field("PRNG seed of the nominal set and the robustness suite, so every policy meets the same cases", range=(0, 2**31 - 1))
+    nominal_cases: int = _field("lightly randomised starts in the nominal set", range=(1, 1_000_000))
     suite_cases: int = _field("number of robustness-suite cases", range=(1, 1_000_000))
     min_speed_mps: float = _field("average forward speed (m/s) needed for success", range=(0.0, 10.0))
     suite: ConditionRanges = _field("robustness-suite ranges")
     rollout_batch: int = _field("episodes simulated at once in batched MJX rollouts", range=(1, 65536))
+
+
+ACTIVATIONS = ("tanh", "relu", "swish", "elu")  # the policy file's activations (walker.policy)
+
+
+@dataclasses.dataclass(frozen=True)
+class BcConfig:
+    """Behaviour cloning of the FSM expert, with optional DAgger rounds (block `bc`)."""
+
+    hidden_sizes: tuple[int, ...] = _field("hidden layer widths of the MLP policy", range=(1, 4096))
+    activation: str = _field("activation after each hidden layer", choices=ACTIVATIONS)
+    loss: str = _field("loss between the squashed output and the expert's action", choices=("mse", "huber", "l1"))
+    huber_delta: float = _field("where the huber loss turns from quadratic to linear", range=(1e-4, 10.0))
+    action_limit: float = _field("expert actions are clipped to +-this before fitting, so tanh targets stay finite", range=(0.5, 0.9999))
+    learning_rate: float = _field("peak Adam learning rate", range=(1e-6, 1.0))
+    lr_schedule: str = _field("learning-rate schedule over each training phase", choices=("constant", "cosine"))
+    weight_decay: float = _field("decoupled weight decay (AdamW)", range=(0.0, 1.0))
+    batch_size: int = _field("minibatch size (pairs)", range=(1, 1_000_000))
+    epochs: int = _field("epochs of the initial fit on the expert demos", range=(1, 100_000))
+    early_stopping_patience: int = _field("stop after this many epochs without a better validation loss and keep the best; 0 = run every epoch", range=(0, 100_000))
+    val_fraction: float = _field("fraction of demo episodes held out for validation (split by episode)", range=(0.01, 0.9))
+    dagger_rounds: int = _field("DAgger rounds after the initial fit (0 = plain behaviour cloning)", range=(0, 1000))
+    dagger_episodes: int = _field("learner episodes labelled by the FSM per DAgger round", range=(1, 1_000_000))
+    dagger_epochs: int = _field("training epochs on the aggregated data after each DAgger round", range=(1, 100_000))
+    seed: int = _field("PRNG seed for initialisation, split, shuffling and DAgger starts", range=(0, 2**31 - 1))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,6 +203,7 @@ class Params:
     fsm: FsmConfig = _field("FSM expert")
     demos: DemosConfig = _field("demonstration stage")
     evaluate: EvaluateConfig = _field("evaluation protocol")
+    bc: BcConfig = _field("behaviour cloning stage")
     seeds: tuple[int, ...] = _field("training seeds")
 
 

@@ -1,9 +1,14 @@
 """Batched rollouts in the MJX env and the evaluation protocol's metrics.
 
-A *policy* here is a pair of pure functions, so the FSM (which carries a
-discrete phase) and memoryless learned policies share one entry point:
+A *policy* here is a parameter pytree and two pure functions, so the FSM
+(which carries a discrete phase) and memoryless learned policies share one
+entry point:
 
-  ``init(obs (18,)) -> carry`` and ``step(carry, obs (18,)) -> (carry, action (3,))``.
+  ``init(params, obs (18,)) -> carry`` and ``step(params, carry, obs (18,)) -> (carry, action (3,))``.
+
+Parameters are an argument of the compiled rollout, not constants baked into
+it, so evaluating new weights (a DAgger round, a PPO checkpoint) reuses the
+compiled program.
 """
 
 from __future__ import annotations
@@ -21,27 +26,52 @@ from brax import base
 from walker.config import ConditionRanges, EvaluateConfig, FsmConfig, Interval, WalkerConfig
 from walker.env import PassiveWalkerEnv, condition_system, set_push
 from walker.fsm import fsm_init, fsm_step
+from walker.policy import PolicyFile
+from walker.policy import apply as policy_apply
 
 Carry = Any
-PolicyInit = Callable[[jax.Array], Carry]
-PolicyStep = Callable[[Carry, jax.Array], tuple[Carry, jax.Array]]
+PolicyInit = Callable[[Any, jax.Array], Carry]
+PolicyStep = Callable[[Any, Carry, jax.Array], tuple[Carry, jax.Array]]
 
 
 @dataclasses.dataclass(frozen=True)
 class Policy:
-    """A policy as two pure JAX functions (see the module docstring)."""
+    """A policy as a parameter pytree and two pure JAX functions (see the module docstring)."""
 
     name: str
+    params: Any
     init: PolicyInit
     step: PolicyStep
 
 
 def fsm_policy(cfg: FsmConfig, env: PassiveWalkerEnv) -> Policy:
+    """The FSM expert; its thresholds are static, so its params are empty."""
     return Policy(
         name="fsm",
-        init=lambda obs: fsm_init(obs, jnp),
-        step=lambda carry, obs: fsm_step(carry, obs, cfg, env.geom, jnp),
+        params=(),
+        init=lambda params, obs: fsm_init(obs, jnp),
+        step=lambda params, carry, obs: fsm_step(carry, obs, cfg, env.geom, jnp),
     )
+
+
+def learned_policy(policy_file: PolicyFile, name: str = "learned") -> Policy:
+    """A policy file as a memoryless :class:`Policy`; its arrays become the params pytree."""
+    static = dataclasses.replace(policy_file, metadata={})
+
+    def step(params, carry, obs):
+        return carry, policy_apply(dataclasses.replace(static, **params), obs, jnp)
+
+    return Policy(name=name, params=policy_arrays(policy_file), init=lambda params, obs: (), step=step)
+
+
+def policy_arrays(policy_file: PolicyFile) -> dict[str, Any]:
+    """The arrays of a policy file as a pytree of JAX arrays (the params of :func:`learned_policy`)."""
+    return {
+        "obs_mean": jnp.asarray(policy_file.obs_mean),
+        "obs_std": jnp.asarray(policy_file.obs_std),
+        "weights": tuple(jnp.asarray(w) for w in policy_file.weights),
+        "biases": tuple(jnp.asarray(b) for b in policy_file.biases),
+    }
 
 
 CONDITION_NAMES = ("slope_deg", "friction_scale", "torso_mass_scale", "push_impulse_ns", "push_time_s", "push_duration_s")
@@ -97,6 +127,14 @@ def suite_conditions(cfg: EvaluateConfig) -> Conditions:
     return random_conditions(cfg.suite_cases, cfg.seed, cfg.suite)
 
 
+def protocol_sets(w: WalkerConfig, ev: EvaluateConfig) -> dict[str, tuple[Conditions, int]]:
+    """The protocol's episode sets as (conditions, start seed), so every policy meets the same starts."""
+    return {
+        "nominal": (nominal_conditions(ev.nominal_cases, w), ev.seed + 1),
+        "suite": (suite_conditions(ev), ev.seed),
+    }
+
+
 @dataclasses.dataclass(frozen=True)
 class Trajectories:
     """Batched rollouts; T control steps, n episodes."""
@@ -114,65 +152,81 @@ class Trajectories:
     actuator power at the step's last physics substep times the control period"""
     mass: np.ndarray
     """(n,) total mass of each episode's walker (kg)"""
+    label: np.ndarray | None = None
+    """(T, n, 3) the labeller's action on the same observations (DAgger), if a labeller was given"""
 
 
-def make_rollout(env: PassiveWalkerEnv, policy: Policy, steps: int) -> Callable[..., Any]:
-    """A jitted batched rollout over conditions: six condition arrays of shape (n,) and keys (n, 2)."""
+def make_rollout(env: PassiveWalkerEnv, policy: Policy, steps: int, labeller: Policy | None = None) -> Callable[..., Any]:
+    """A jitted batched rollout: ``rollout(policy_params, six condition arrays (n,), keys (n, 2))``.
+
+    With a ``labeller`` (DAgger), the labeller runs alongside on the observations
+    the policy visits, and its actions are returned as well; the policy's
+    actions drive the walker.
+    """
     sys0: base.System = env.sys
 
-    def episode(sys_i: base.System, key: jax.Array, impulse: jax.Array, push_time: jax.Array, push_duration: jax.Array):
+    def episode(params, sys_i: base.System, key, impulse, push_time, push_duration):
         env_i = copy.copy(env)
         env_i.sys = sys_i
         state = set_push(env_i.reset(key), impulse, push_time, push_duration)
-        carry = policy.init(state.obs)
+        carry = policy.init(params, state.obs)
+        label_carry = labeller.init(labeller.params, state.obs) if labeller else ()
 
         def body(c, _):
-            state, carry, alive = c
-            carry, action = policy.step(carry, state.obs)
+            state, carry, label_carry, alive = c
+            carry, action = policy.step(params, carry, state.obs)
+            if labeller:
+                label_carry, label = labeller.step(labeller.params, label_carry, state.obs)
+            else:
+                label = action
             nxt = env_i.step(state, action)
             data = nxt.pipeline_state
             power = jnp.sum(jnp.maximum(data.actuator_force * data.actuator_velocity, 0.0))
-            out = (state.obs, action, alive, data.qpos[0], power * env.dt)
+            out = (state.obs, action, label, alive, data.qpos[0], power * env.dt)
             alive = alive & (nxt.done == 0)
-            return (nxt, carry, alive), out
+            return (nxt, carry, label_carry, alive), out
 
-        init = (state, carry, jnp.array(True))
-        _, (obs, action, alive, x, work) = jax.lax.scan(body, init, None, length=steps)
+        init = (state, carry, label_carry, jnp.array(True))
+        _, (obs, action, label, alive, x, work) = jax.lax.scan(body, init, None, length=steps)
         x = jnp.concatenate([state.pipeline_state.qpos[:1], x])
-        return obs, action, alive, x, work, jnp.sum(sys_i.body_mass)
+        return obs, action, label, alive, x, work, jnp.sum(sys_i.body_mass)
 
     @jax.jit
-    def rollout(slope, friction, mass, impulse, push_time, push_duration, keys):
+    def rollout(params, slope, friction, mass, impulse, push_time, push_duration, keys):
         sys_v, in_axes = condition_system(sys0, slope, friction, mass)
-        out = jax.vmap(episode, in_axes=(in_axes, 0, 0, 0, 0))(sys_v, keys, impulse, push_time, push_duration)
-        obs, action, alive, x, work, total_mass = out
-        swap = lambda a: jnp.swapaxes(a, 0, 1)  # noqa: E731 - (n, T, ...) -> (T, n, ...)
-        return swap(obs), swap(action), swap(alive), swap(x), swap(work), total_mass
+        run = jax.vmap(episode, in_axes=(None, in_axes, 0, 0, 0, 0))
+        *per_step, total_mass = run(params, sys_v, keys, impulse, push_time, push_duration)
+        return tuple(jnp.swapaxes(a, 0, 1) for a in per_step) + (total_mass,)  # (n, T, ...) -> (T, n, ...)
 
     return rollout
 
 
 def run_rollouts(
-    rollout: Callable[..., Any], conditions: Conditions, seed: int, batch: int, label: str = "rollout"
+    rollout: Callable[..., Any],
+    conditions: Conditions,
+    seed: int,
+    batch: int,
+    label: str = "rollout",
+    params: Any = (),
 ) -> Trajectories:
-    """Run ``rollout`` over all conditions in fixed-size chunks (one compile), padding the last chunk."""
+    """Run ``rollout`` with policy ``params`` over all conditions in fixed-size chunks (one compile)."""
     n = len(conditions)
     keys = jax.random.split(jax.random.PRNGKey(seed), n)
     parts = []
     start = time.time()
     for lo in range(0, n, batch):
-        idx = np.arange(lo, lo + batch) % n
+        idx = np.arange(lo, lo + batch) % n  # the last chunk is padded by wrapping around
         c = conditions.take(idx)
-        out = rollout(*(getattr(c, name) for name in CONDITION_NAMES), keys[idx])
+        out = rollout(params, *(getattr(c, name) for name in CONDITION_NAMES), keys[idx])
         keep = min(batch, n - lo)
         *per_step, mass = (np.asarray(a) for a in out)
         parts.append([a[:, :keep] for a in per_step] + [mass[:keep]])
         done = lo + keep
         elapsed = time.time() - start
         print(f"[{label}] {done}/{n} episodes, {elapsed:.0f} s elapsed, ETA {elapsed / done * (n - done):.0f} s", flush=True)
-    obs, action, alive, x, work = (np.concatenate([p[i] for p in parts], axis=1) for i in range(5))
-    mass = np.concatenate([p[5] for p in parts])
-    return Trajectories(obs=obs, action=action, alive=alive, x=x, work=work, mass=mass)
+    obs, action, labels, alive, x, work = (np.concatenate([p[i] for p in parts], axis=1) for i in range(6))
+    mass = np.concatenate([p[6] for p in parts])
+    return Trajectories(obs=obs, action=action, alive=alive, x=x, work=work, mass=mass, label=labels)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,3 +258,17 @@ def episode_metrics(alive: np.ndarray, x: np.ndarray, work: np.ndarray, mass: np
     with np.errstate(divide="ignore", invalid="ignore"):
         cot = np.where(distance > 0, positive_work / (mass * g * distance), np.nan)
     return EpisodeMetrics(success, distance, speed, cot, steps_alive)
+
+
+def measure(
+    rollout: Callable[..., Any],
+    conditions: Conditions,
+    seed: int,
+    w: WalkerConfig,
+    ev: EvaluateConfig,
+    label: str,
+    params: Any = (),
+) -> tuple[Trajectories, EpisodeMetrics]:
+    """Roll out over ``conditions`` and score every episode by the protocol."""
+    traj = run_rollouts(rollout, conditions, seed, ev.rollout_batch, label, params)
+    return traj, episode_metrics(traj.alive, traj.x, traj.work, traj.mass, w.control_dt, ev.min_speed_mps)

@@ -13,7 +13,7 @@ are chosen per episode through ``reset(options=...)``:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import gymnasium as gym
 import mujoco
@@ -22,7 +22,8 @@ import numpy as np
 from walker import task
 from walker.config import FsmConfig, WalkerConfig, load_params
 from walker.fsm import fsm_init, fsm_step
-from walker.model import floor_and_feet_geoms, geometry, gravity, load_mj_model
+from walker.model import Geometry, floor_and_feet_geoms, geometry, gravity, load_mj_model
+from walker.policy import PolicyFile, apply, as_numpy
 
 
 class PassiveWalkerNativeEnv(gym.Env):
@@ -128,20 +129,57 @@ class PassiveWalkerNativeEnv(gym.Env):
             self._renderer = None
 
 
-def run_fsm_episode(
-    env: PassiveWalkerNativeEnv, fsm: FsmConfig, steps: int, **reset_kwargs: Any
+class Controller(Protocol):
+    """A NumPy controller for the native env, one observation at a time."""
+
+    def reset(self, obs: np.ndarray) -> None: ...
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        """obs (18,) -> action in [-1, 1] (3,)"""
+        ...
+
+
+class FsmController:
+    """The FSM expert with its phase state."""
+
+    def __init__(self, cfg: FsmConfig, geom: Geometry) -> None:
+        self.cfg, self.geom = cfg, geom
+        self.state = np.zeros(3, np.int32)
+
+    def reset(self, obs: np.ndarray) -> None:
+        self.state = fsm_init(obs, np)
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        self.state, action = fsm_step(self.state, obs, self.cfg, self.geom, np)
+        return action
+
+
+class PolicyController:
+    """A policy file, applied in float32 NumPy."""
+
+    def __init__(self, policy: PolicyFile) -> None:
+        self.policy = as_numpy(policy)
+
+    def reset(self, obs: np.ndarray) -> None:
+        pass
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        return apply(self.policy, np.asarray(obs, np.float32), np)
+
+
+def run_episode(
+    env: PassiveWalkerNativeEnv, controller: Controller, steps: int, **reset_kwargs: Any
 ) -> tuple[np.ndarray, np.ndarray, int | None]:
-    """Run the FSM expert in the native env for up to ``steps`` control steps.
+    """Run a controller in the native env for up to ``steps`` control steps.
 
     Returns observations (T+1, 18) and torso x (T+1,), both starting with the
     reset state, and the step at which the walker fell (None if it did not).
     """
     obs, _ = env.reset(**reset_kwargs)
-    state = fsm_init(obs, np)
+    controller.reset(obs)
     all_obs, xs = [obs], [float(env.data.qpos[0])]
     for t in range(steps):
-        state, action = fsm_step(state, obs, fsm, env.geom, np)
-        obs, _, terminated, _, info = env.step(action)
+        obs, _, terminated, _, info = env.step(controller.act(obs))
         all_obs.append(obs)
         xs.append(info["x_position"])
         if terminated:

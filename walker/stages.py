@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
+import jax
 import numpy as np
 
+from walker.bc import clip_targets, fit, fit_normaliser, init_mlp, split_by_episode, to_policy_file, validation_loss
 from walker.config import Params
-from walker.demos import dataset_from_rollouts, save_dataset
+from walker.demos import dataset_from_rollouts, load_dataset, save_dataset
 from walker.env import PassiveWalkerEnv
 from walker.evaluate import (
-    episode_metrics,
     fsm_policy,
+    learned_policy,
     make_rollout,
-    nominal_conditions,
+    measure,
+    policy_arrays,
+    protocol_sets,
     random_conditions,
     run_rollouts,
-    suite_conditions,
 )
 from walker.io import write_json
+from walker.policy import POLICY_FILENAME, save_policy
 from walker.system import load_system
+from walker.task import ACTION_SIZE, OBS_SIZE
 
 
 def run_demos(params: Params, system_file: str, out_npz: str, out_json: str) -> dict:
@@ -29,19 +36,15 @@ def run_demos(params: Params, system_file: str, out_npz: str, out_json: str) -> 
     env = PassiveWalkerEnv(load_system(system_file, w), w)
     policy = fsm_policy(params.fsm, env)
     rollout = make_rollout(env, policy, w.episode_steps)
-    batch = ev.rollout_batch
-
-    def measure(conditions, seed, label):
-        traj = run_rollouts(rollout, conditions, seed, batch, label)
-        return traj, episode_metrics(traj.alive, traj.x, traj.work, traj.mass, w.control_dt, ev.min_speed_mps)
 
     demo_conditions = random_conditions(dm.episodes, dm.seed, w.randomization)
-    traj, demo_metrics = measure(demo_conditions, dm.seed, "demos")
+    traj, demo_metrics = measure(rollout, demo_conditions, dm.seed, w, ev, "demos")
     dataset = dataset_from_rollouts(traj, demo_metrics, demo_conditions)
     save_dataset(dataset, out_npz)
 
-    _, nominal = measure(nominal_conditions(dm.nominal_episodes, w), dm.seed + 1, "nominal")
-    _, suite = measure(suite_conditions(ev), ev.seed, "suite")
+    sets = protocol_sets(w, ev)
+    _, nominal = measure(rollout, *sets["nominal"], w, ev, "nominal")
+    _, suite = measure(rollout, *sets["suite"], w, ev, "suite")
     metrics = {
         "pairs": int(dataset.obs.shape[0]),
         "episodes": int(dataset.condition.shape[0]),
@@ -55,4 +58,100 @@ def run_demos(params: Params, system_file: str, out_npz: str, out_json: str) -> 
     }
     write_json(metrics, out_json)  # no wall-clock time here: the file must be reproducible bit for bit
     print(f"[demos] {metrics} in {time.time() - start:.0f} s", flush=True)
+    return metrics
+
+
+def _expert_distance(demos_json: str) -> float:
+    """The FSM's mean nominal distance from the `demos` stage's metrics (same nominal set as ours)."""
+    path = Path(demos_json)
+    try:
+        return float(json.loads(path.read_text())["expert_distance_m_nominal"])
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: expert metrics not found (run `dvc repro demos`)") from None
+    except (KeyError, ValueError, TypeError) as err:
+        raise ValueError(f"{path}: no usable expert_distance_m_nominal ({err!r}); rerun `dvc repro demos`") from err
+
+
+def _round_seed(seed: int, round_index: int) -> int:
+    """An independent 31-bit seed per DAgger round."""
+    return int(np.random.SeedSequence([seed, round_index]).generate_state(1)[0] % 2**31)
+
+
+def run_bc(
+    params: Params, system_file: str, demos_file: str, demos_json: str, out_dir: str, out_json: str, live_dir: str
+) -> dict:
+    """Clone the FSM (plus ``bc.dagger_rounds`` DAgger rounds), check it closed-loop, write the policy file."""
+    from dvclive import Live  # heavy import, only in this stage
+
+    start = time.time()
+    w, ev, cfg = params.walker, params.evaluate, params.bc
+    expert_distance = _expert_distance(demos_json)
+    ds = load_dataset(demos_file)
+    train, val = split_by_episode(ds.episode, cfg.val_fraction, cfg.seed)
+    obs_mean, obs_std = fit_normaliser(ds.obs[train])
+    normalise = lambda obs: (obs - obs_mean) / obs_std  # noqa: E731
+    targets = clip_targets(ds.action, cfg.action_limit)
+    x_train, y_train = normalise(ds.obs[train]), targets[train]
+    x_val, y_val = normalise(ds.obs[val]), targets[val]
+    print(f"[bc] {len(x_train)} training pairs, {len(x_val)} validation pairs (split by episode)", flush=True)
+
+    key, init_key = jax.random.split(jax.random.PRNGKey(cfg.seed))
+    model = init_mlp((OBS_SIZE, *cfg.hidden_sizes, ACTION_SIZE), cfg.activation, init_key)
+    env = PassiveWalkerEnv(load_system(system_file, w), w)
+    expert = fsm_policy(params.fsm, env)
+    rollout = make_rollout(env, learned_policy(to_policy_file(model, obs_mean, obs_std)), w.episode_steps, labeller=expert)
+    sets = protocol_sets(w, ev)
+
+    with Live(live_dir, save_dvc_exp=False, dvcyaml=None) as live:
+
+        def log_epoch(epoch: int, train_loss: float, val_loss: float) -> None:
+            live.log_metric("train/loss", train_loss)
+            live.log_metric("val/loss", val_loss)
+            live.next_step()
+            if epoch % 10 == 0:
+                print(f"[bc] epoch {epoch}: train {train_loss:.5f}, validation {val_loss:.5f}", flush=True)
+
+        key, sub = jax.random.split(key)
+        model = fit(model, x_train, y_train, x_val, y_val, cfg, cfg.epochs, sub, log_epoch).model
+        for round_index in range(cfg.dagger_rounds + 1):
+            arrays = policy_arrays(to_policy_file(model, obs_mean, obs_std))
+            nominal_traj, nominal = measure(rollout, *sets["nominal"], w, ev, f"bc round {round_index}: nominal", arrays)
+            _, suite = measure(rollout, *sets["suite"], w, ev, f"bc round {round_index}: suite", arrays)
+            closed_loop = {
+                "success_nominal": float(nominal.success.mean()),
+                "success_suite": float(suite.success.mean()),
+                "distance_ratio_to_expert": float(nominal.distance_m.mean() / expert_distance),
+            }
+            for name, value in closed_loop.items():
+                live.log_metric(f"closed_loop/{name}", value)
+            print(f"[bc] round {round_index}: {closed_loop}", flush=True)
+            if round_index == cfg.dagger_rounds:
+                break
+            seed = _round_seed(cfg.seed, round_index)
+            conditions = random_conditions(cfg.dagger_episodes, seed, w.randomization)
+            traj = run_rollouts(rollout, conditions, seed, ev.rollout_batch, f"dagger round {round_index + 1}", arrays)
+            visited = traj.alive  # (T, n): states before a fall, labelled by the FSM running alongside
+            x_train = np.concatenate([x_train, normalise(traj.obs[visited])])
+            y_train = np.concatenate([y_train, clip_targets(traj.label[visited], cfg.action_limit)])
+            print(f"[bc] dagger round {round_index + 1}: +{int(visited.sum())} labelled pairs, {len(x_train)} in all", flush=True)
+            key, sub = jax.random.split(key)
+            model = fit(model, x_train, y_train, x_val, y_val, cfg, cfg.dagger_epochs, sub, log_epoch).model
+
+    policy = to_policy_file(
+        model, obs_mean, obs_std,
+        metadata={"source": "bc", "loss": cfg.loss, "dagger_rounds": cfg.dagger_rounds, "seed": cfg.seed},
+    )
+    agreement = nominal_traj.alive[..., None] * (nominal_traj.action - nominal_traj.label) ** 2
+    metrics = {
+        "val_loss": validation_loss(model, x_val, y_val, cfg.loss, cfg.huber_delta),
+        "val_mse": validation_loss(model, x_val, y_val, "mse"),
+        **closed_loop,
+        "distance_m_nominal": float(nominal.distance_m.mean()),
+        "expert_distance_m_nominal": expert_distance,
+        "expert_action_mse_nominal": float(agreement.sum() / (3 * nominal_traj.alive.sum())),
+        "training_pairs": int(len(x_train)),
+    }
+    save_policy(policy, Path(out_dir) / POLICY_FILENAME)
+    write_json(metrics, out_json)
+    print(f"[bc] {metrics} in {time.time() - start:.0f} s", flush=True)
     return metrics
