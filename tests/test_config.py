@@ -60,6 +60,17 @@ BAD_INPUTS = [
     ("demos.episodes", 0, r"demos\.episodes: 0 is out of range; allowed \[1, 1000000\]"),
     ("seeds", [], r"seeds: expected a non-empty list"),
     ("walker.timestep", float("nan"), r"walker\.timestep: must be finite"),
+    ("bc.hidden_sizes", [64, 0], r"bc\.hidden_sizes\[1\]: 0 is out of range; allowed \[1, 4096\]"),
+    ("bc.hidden_sizes", 64, r"bc\.hidden_sizes: expected a list"),
+    ("bc.activation", "sigmoid", r"bc\.activation: 'sigmoid' is not allowed; choose one of \['tanh', 'relu', 'swish', 'elu'\]"),
+    ("bc.loss", "mae", r"bc\.loss: 'mae' is not allowed; choose one of \['mse', 'huber', 'l1'\]"),
+    ("bc.learning_rate", 0.0, r"bc\.learning_rate: 0\.0 is out of range"),
+    ("bc.val_fraction", 1.5, r"bc\.val_fraction: 1\.5 is out of range; allowed \[0\.01, 0\.9\]"),
+    ("bc.action_limit", 1.0, r"bc\.action_limit: 1\.0 is out of range"),
+    ("bc.dagger_rounds", -1, r"bc\.dagger_rounds: -1 is out of range"),
+    ("bc.lr_schedule", "step", r"bc\.lr_schedule: 'step' is not allowed"),
+    ("bc.epochs", _DELETE, r"missing key bc\.epochs"),
+    ("bc", _DELETE, r"missing key bc "),
 ]
 
 

@@ -20,6 +20,11 @@ TINY = {
     ("evaluate", "nominal_cases"): 2,
     ("evaluate", "suite_cases"): 4,
     ("evaluate", "rollout_batch"): 4,
+    ("bc", "epochs"): 3,
+    ("bc", "batch_size"): 64,
+    ("bc", "dagger_rounds"): 1,
+    ("bc", "dagger_episodes"): 2,
+    ("bc", "dagger_epochs"): 2,
 }
 
 
@@ -58,22 +63,45 @@ def tiny_repo(tmp_path_factory):
     return root, env
 
 
-def test_repro_then_nothing_then_only_demos(tiny_repo):
+def _lock_md5(root: Path, stage: str, path: str) -> str:
+    lock = yaml.safe_load((root / "dvc.lock").read_text())
+    return next(o["md5"] for o in lock["stages"][stage]["outs"] if o["path"] == path)
+
+
+def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     root, env = tiny_repo
     dvc = [sys.executable, "-m", "dvc"]
     first = _run(dvc + ["repro"], root, env)
-    assert "Running stage 'system'" in first and "Running stage 'demos'" in first
+    for stage in ("system", "demos", "bc"):
+        assert f"Running stage '{stage}'" in first
     metrics = json.loads((root / "results/demos.json").read_text())
     for key in ("pairs", "episodes", "expert_success_nominal", "expert_distance_m_nominal", "expert_speed_mps_nominal", "expert_success_suite"):
         assert key in metrics
     assert (root / "data/demos.npz").is_file() and (root / "data/system.pkl").is_file()
+    bc = json.loads((root / "results/bc.json").read_text())
+    for key in ("val_loss", "success_nominal", "distance_ratio_to_expert", "success_suite"):
+        assert key in bc
+    from walker.policy import load_policy
+
+    assert load_policy(root / "models/bc").metadata["dagger_rounds"] == 1
+    assert (root / "results/bc_live/plots/metrics/closed_loop/success_nominal.tsv").read_text().count("\n") == 3  # header + 2 rounds
+    policy_md5 = _lock_md5(root, "bc", "models/bc")
 
     second = _run(dvc + ["repro"], root, env)
     assert "Running stage" not in second
 
-    _edit_params(root / "params.yaml", {("demos", "seed"): 5})
+    forced = _run(dvc + ["repro", "--force", "--single-item", "bc"], root, env)
+    assert "Running stage 'bc'" in forced
+    assert _lock_md5(root, "bc", "models/bc") == policy_md5, "same params and seed must give a bit-identical policy file"
+
+    _edit_params(root / "params.yaml", {("bc", "learning_rate"): 0.01})
     third = _run(dvc + ["repro"], root, env)
-    assert "Running stage 'demos'" in third and "Running stage 'system'" not in third
+    assert "Running stage 'bc'" in third
+    assert "Running stage 'demos'" not in third and "Running stage 'system'" not in third
+
+    _edit_params(root / "params.yaml", {("demos", "seed"): 5})
+    fourth = _run(dvc + ["repro"], root, env)
+    assert "Running stage 'demos'" in fourth and "Running stage 'bc'" in fourth and "Running stage 'system'" not in fourth
 
 
 def test_bad_params_fail_before_computation(tiny_repo):

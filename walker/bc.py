@@ -90,11 +90,13 @@ def clip_targets(action: np.ndarray, limit: float) -> np.ndarray:
 def split_by_episode(episode: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Boolean masks (N,) for train and validation rows; whole episodes go to one side.
 
-    At least one episode is held out and at least one kept for training (if there are two).
+    At least one episode is held out and at least one kept for training.
     """
     ids = np.unique(episode)
+    if len(ids) < 2:
+        raise ValueError(f"the demos hold {len(ids)} successful episode(s); cloning needs at least 2 (raise demos.episodes)")
     rng = np.random.default_rng(seed)
-    n_val = min(max(1, int(round(val_fraction * len(ids)))), max(len(ids) - 1, 1))
+    n_val = min(max(1, int(round(val_fraction * len(ids)))), len(ids) - 1)
     val_ids = rng.permutation(ids)[:n_val]
     val = np.isin(episode, val_ids)
     return ~val, val
