@@ -24,3 +24,15 @@ def test_params_command_reports_bad_file(tmp_path, capsys):
 def test_fsm_command_walks(capsys):
     assert main(["fsm", "--params", str(REPO / "params.yaml"), "--seed", "1"]) == 0
     assert capsys.readouterr().out.startswith("walked after 10.00 s")
+
+
+def test_policy_command_describes_and_rejects(tmp_path, capsys):
+    from tests.test_policy import random_policy
+    from walker.policy import save_policy
+
+    save_policy(random_policy(sizes=(18, 32, 3)), tmp_path / "m" / "policy.walker")
+    assert main(["policy", str(tmp_path / "m")]) == 0
+    assert "18 -> 32 -> 3, activation tanh" in capsys.readouterr().out
+    (tmp_path / "junk.walker").write_bytes(b"x" * 100)
+    assert main(["policy", str(tmp_path / "junk.walker")]) == 2
+    assert "junk.walker: not a walker policy file" in capsys.readouterr().err

@@ -86,3 +86,12 @@ def test_fsm_agrees_between_mjx_and_native(jit_env, fsm_trajectories, native_env
     np.testing.assert_allclose(x, mjx_x, atol=0.02)
     np.testing.assert_allclose(obs[:, task.OBS_HEIGHT], mjx_obs[:, task.OBS_HEIGHT], atol=0.02)
     np.testing.assert_allclose(obs[:, task.OBS_PITCH], mjx_obs[:, task.OBS_PITCH], atol=0.02)
+
+
+def test_policy_file_drives_the_native_env(native_env):
+    from tests.test_policy import random_policy
+    from walker.native import PolicyController, run_episode
+
+    obs, x, _ = run_episode(native_env, PolicyController(random_policy(sizes=(18, 16, 3))), 20, seed=0)
+    assert obs.shape[1] == 18 and len(obs) == len(x) and len(obs) > 1
+    assert np.isfinite(obs).all()

@@ -2,6 +2,7 @@
 
   walker params [--params FILE]        validate a params file and list every key with its doc
   walker fsm [--seed N] [--slope DEG]  run the FSM expert in the native MuJoCo env and report the episode
+  walker policy PATH                   check a policy file (or model folder) and describe it
 """
 
 from __future__ import annotations
@@ -34,6 +35,21 @@ def _cmd_fsm(args: argparse.Namespace) -> int:
     return 0 if fell_at is None else 1
 
 
+def _cmd_policy(args: argparse.Namespace) -> int:
+    from walker.policy import PolicyFileError, load_policy
+
+    try:
+        policy = load_policy(args.path)
+    except PolicyFileError as err:
+        print(f"walker: error: {err}", file=sys.stderr)
+        return 2
+    sizes = " -> ".join(str(n) for n in (policy.obs_size, *policy.hidden_sizes, policy.action_size))
+    print(f"{args.path}: valid policy file")
+    print(f"  layers: {sizes}, activation {policy.activation}, squash {policy.squash}")
+    print(f"  metadata: {policy.metadata}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="walker", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--slope", type=float, default=None, help="slope in degrees (default: walker.slope_deg)")
     f.set_defaults(func=_cmd_fsm)
+    pol = sub.add_parser("policy", help="check and describe a policy file")
+    pol.add_argument("path", help="a policy file, or a model folder such as models/bc")
+    pol.set_defaults(func=_cmd_policy)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
