@@ -25,7 +25,21 @@ TINY = {
     ("bc", "dagger_rounds"): 1,
     ("bc", "dagger_episodes"): 2,
     ("bc", "dagger_epochs"): 2,
+    ("ppo", "num_timesteps"): 160,
+    ("ppo", "num_evals"): 2,
+    ("ppo", "num_envs"): 4,
+    ("ppo", "batch_size"): 4,
+    ("ppo", "num_minibatches"): 2,
+    ("ppo", "unroll_length"): 5,
+    ("ppo", "critic_warmup_steps"): 40,
+    ("ppo", "value_hidden_sizes"): [16],
+    (None, "seeds"): [0],
 }
+PPO_RUNS = ("bc-0", "scratch-0")
+PPO_KEYS = (
+    "variant", "seed", "env_steps", "wall_clock_s", "train_steps_per_s", "success_suite_start",
+    "success_suite_final", "eval_return_final", "steps_to_success_0_8",
+)
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
@@ -38,7 +52,10 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
 def _edit_params(path: Path, edits: dict) -> None:
     data = yaml.safe_load(path.read_text())
     for (block, key), value in edits.items():
-        data[block][key] = value
+        if block is None:
+            data[key] = value
+        else:
+            data[block][key] = value
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
@@ -72,7 +89,7 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     root, env = tiny_repo
     dvc = [sys.executable, "-m", "dvc"]
     first = _run(dvc + ["repro"], root, env)
-    for stage in ("system", "demos", "bc"):
+    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS)):
         assert f"Running stage '{stage}'" in first
     metrics = json.loads((root / "results/demos.json").read_text())
     for key in ("pairs", "episodes", "expert_success_nominal", "expert_distance_m_nominal", "expert_speed_mps_nominal", "expert_success_suite"):
@@ -86,6 +103,11 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     assert load_policy(root / "models/bc").metadata["dagger_rounds"] == 1
     assert (root / "results/bc_live/plots/metrics/closed_loop/success_nominal.tsv").read_text().count("\n") == 3  # header + 2 rounds
     policy_md5 = _lock_md5(root, "bc", "models/bc")
+    for run in PPO_RUNS:
+        result = json.loads((root / f"results/ppo/{run}.json").read_text())
+        assert set(PPO_KEYS) <= set(result) and result["env_steps"] >= 160
+        assert load_policy(root / f"models/ppo/{run}").metadata["variant"] == run.split("-")[0]
+        assert (root / f"results/ppo_live/{run}/plots/metrics/eval/success_suite.tsv").is_file()
 
     second = _run(dvc + ["repro"], root, env)
     assert "Running stage" not in second
@@ -96,12 +118,21 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
 
     _edit_params(root / "params.yaml", {("bc", "learning_rate"): 0.01})
     third = _run(dvc + ["repro"], root, env)
-    assert "Running stage 'bc'" in third
+    assert "Running stage 'bc'" in third and "Running stage 'ppo@bc-0'" in third
     assert "Running stage 'demos'" not in third and "Running stage 'system'" not in third
 
+    experiment = _run(dvc + ["exp", "run", "-S", "ppo.learning_rate=0.001"], root, env)
+    assert "Running stage 'ppo@bc-0'" in experiment and "Running stage 'ppo@scratch-0'" in experiment
+    for stage in ("system", "demos", "bc"):
+        assert f"Running stage '{stage}'" not in experiment
+    _run(["git", "checkout", "--", "params.yaml"], root, env)
+    _edit_params(root / "params.yaml", {("bc", "learning_rate"): 0.01})
+
     _edit_params(root / "params.yaml", {("demos", "seed"): 5})
-    fourth = _run(dvc + ["repro"], root, env)
-    assert "Running stage 'demos'" in fourth and "Running stage 'bc'" in fourth and "Running stage 'system'" not in fourth
+    status = _run(dvc + ["status", "--json"], root, env)
+    assert '"demos"' in status and '"system"' not in status
+    fourth = _run(dvc + ["repro", "demos"], root, env)
+    assert "Running stage 'demos'" in fourth and "Running stage 'system'" not in fourth
 
 
 def test_bad_params_fail_before_computation(tiny_repo):
@@ -119,3 +150,21 @@ def test_bad_params_fail_before_computation(tiny_repo):
         assert not (root / "data/x.npz").exists()
     finally:
         params.write_text(original)
+
+
+def test_diverging_ppo_stops_and_writes_no_policy(tiny_repo):
+    root, env = tiny_repo
+    if not (root / "models/bc/policy.walker").is_file():
+        _run([sys.executable, "-m", "dvc", "repro", "bc"], root, env)
+    bad = root / "params_diverge.yaml"
+    bad.write_text((root / "params.yaml").read_text())
+    _edit_params(bad, {("ppo", "learning_rate"): 1e6, ("ppo", "reward_scaling"): 1e6, ("ppo", "max_grad_norm"): 1e6})
+    out = root / "diverged"
+    proc = subprocess.run(
+        [sys.executable, "pipeline/ppo.py", bad.name, "data/system.pkl", "models/bc", "scratch", "0",
+         str(out / "model"), str(out / "result.json"), str(out / "live")],
+        cwd=root, env=env, capture_output=True, text=True,
+    )
+    assert proc.returncode != 0
+    assert "became NaN" in proc.stderr or "PPO loss became" in proc.stderr, proc.stderr[-3000:]
+    assert not (out / "model").exists() and not (out / "result.json").exists()

@@ -58,6 +58,7 @@ class RewardConfig:
     preset: str = _field("name of the preset in `presets` to use (e.g. walk, stand)")
     presets: dict[str, RewardWeights] = _field("named sets of reward weights")
     clearance_height: float = _field("foot height (m) that earns the full clearance term", range=(1e-3, 0.5))
+    max_forward_speed: float = _field("the forward term rewards speed (m/s) up to this and no further", range=(0.1, 100.0))
 
     def __post_init__(self) -> None:
         if self.preset not in self.presets:
@@ -196,6 +197,41 @@ class BcConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class PpoConfig:
+    """Brax PPO, shared by the `bc` and `scratch` variants (block `ppo`)."""
+
+    num_timesteps: int = _field("env steps per run (Brax rounds up to whole training steps)", range=(0, 10**10))
+    num_evals: int = _field("evaluation points on the robustness suite, the start included", range=(2, 1000))
+    num_envs: int = _field("parallel training environments (each keeps one randomised condition)", range=(1, 65536))
+    batch_size: int = _field("environments per minibatch", range=(1, 65536))
+    num_minibatches: int = _field("minibatches per training step", range=(1, 1024))
+    unroll_length: int = _field("control steps collected per environment before each update", range=(1, 10000))
+    num_updates_per_batch: int = _field("passes over each batch of experience", range=(1, 100))
+    learning_rate: float = _field("Adam learning rate", range=(0.0, 1e6))
+    entropy_cost: float = _field("weight of the entropy bonus", range=(0.0, 10.0))
+    discounting: float = _field("discount factor per control step", range=(0.0, 1.0))
+    gae_lambda: float = _field("GAE lambda", range=(0.0, 1.0))
+    clipping_epsilon: float = _field("PPO ratio clipping", range=(0.0, 10.0))
+    reward_scaling: float = _field("multiplier on rewards during training", range=(1e-6, 1e6))
+    max_grad_norm: float = _field("gradient clipping by global norm", range=(1e-6, 1e6))
+    policy_hidden_sizes: tuple[int, ...] = _field("actor hidden widths; must equal bc.hidden_sizes so `bc` can seed it", range=(1, 4096))
+    value_hidden_sizes: tuple[int, ...] = _field("critic hidden widths", range=(1, 4096))
+    activation: str = _field("activation of actor and critic; must equal bc.activation", choices=ACTIVATIONS)
+    init_action_std: float = _field("initial exploration std (pre-tanh) of the BC-seeded actor", range=(0.002, 5.0))
+    randomization: ConditionRanges = _field("training-time domain randomisation for PPO (conditions per env, push per episode)")
+    critic_warmup_steps: int = _field("bc variant: env steps training only the fresh critic under the frozen cloned actor (counted in num_timesteps)", range=(0, 10**10))
+    bc_normalizer_count: int = _field("observations the BC normaliser counts as; large keeps it nearly fixed under PPO's updates", range=(1, 2**40))
+
+    def __post_init__(self) -> None:
+        if self.critic_warmup_steps >= self.num_timesteps > 0:
+            raise ConfigError(f"ppo.critic_warmup_steps ({self.critic_warmup_steps}) must be below ppo.num_timesteps ({self.num_timesteps})")
+        if (self.batch_size * self.num_minibatches) % self.num_envs:
+            raise ConfigError(
+                f"ppo.batch_size x ppo.num_minibatches ({self.batch_size} x {self.num_minibatches}) must be a multiple of ppo.num_envs ({self.num_envs})"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
 class Params:
     """The whole ``params.yaml``."""
 
@@ -204,7 +240,18 @@ class Params:
     demos: DemosConfig = _field("demonstration stage")
     evaluate: EvaluateConfig = _field("evaluation protocol")
     bc: BcConfig = _field("behaviour cloning stage")
-    seeds: tuple[int, ...] = _field("training seeds")
+    ppo: PpoConfig = _field("PPO stages")
+    seeds: tuple[int, ...] = _field("training seeds (one PPO run per variant and seed)", range=(0, 2**31 - 1))
+
+    def __post_init__(self) -> None:
+        if tuple(self.ppo.policy_hidden_sizes) != tuple(self.bc.hidden_sizes) or self.ppo.activation != self.bc.activation:
+            raise ConfigError(
+                f"ppo.policy_hidden_sizes {list(self.ppo.policy_hidden_sizes)} and ppo.activation '{self.ppo.activation}' "
+                f"must equal bc.hidden_sizes {list(self.bc.hidden_sizes)} and bc.activation '{self.bc.activation}', "
+                "so the bc variant can start from the cloned policy"
+            )
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ConfigError(f"seeds: {list(self.seeds)} has duplicates")
 
 
 _INTERVAL_LIMITS: dict[str, tuple[float, float]] = {

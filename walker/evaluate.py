@@ -153,7 +153,13 @@ class Trajectories:
     mass: np.ndarray
     """(n,) total mass of each episode's walker (kg)"""
     label: np.ndarray | None = None
-    """(T, n, 3) the labeller's action on the same observations (DAgger), if a labeller was given"""
+    """(T, n, 3) the labeller's action on the same observations (DAgger); the policy's own if no labeller"""
+    reward: np.ndarray | None = None
+    """(T, n) the environment's reward for each step"""
+
+    def episode_return(self) -> np.ndarray:
+        """(n,) undiscounted return up to the end or the fall (the falling step included)."""
+        return (self.reward * self.alive).sum(axis=0)
 
 
 def make_rollout(env: PassiveWalkerEnv, policy: Policy, steps: int, labeller: Policy | None = None) -> Callable[..., Any]:
@@ -182,14 +188,14 @@ def make_rollout(env: PassiveWalkerEnv, policy: Policy, steps: int, labeller: Po
             nxt = env_i.step(state, action)
             data = nxt.pipeline_state
             power = jnp.sum(jnp.maximum(data.actuator_force * data.actuator_velocity, 0.0))
-            out = (state.obs, action, label, alive, data.qpos[0], power * env.dt)
+            out = (state.obs, action, label, alive, data.qpos[0], power * env.dt, nxt.reward)
             alive = alive & (nxt.done == 0)
             return (nxt, carry, label_carry, alive), out
 
         init = (state, carry, label_carry, jnp.array(True))
-        _, (obs, action, label, alive, x, work) = jax.lax.scan(body, init, None, length=steps)
+        _, (obs, action, label, alive, x, work, reward) = jax.lax.scan(body, init, None, length=steps)
         x = jnp.concatenate([state.pipeline_state.qpos[:1], x])
-        return obs, action, label, alive, x, work, jnp.sum(sys_i.body_mass)
+        return obs, action, label, alive, x, work, reward, jnp.sum(sys_i.body_mass)
 
     @jax.jit
     def rollout(params, slope, friction, mass, impulse, push_time, push_duration, keys):
@@ -224,9 +230,9 @@ def run_rollouts(
         done = lo + keep
         elapsed = time.time() - start
         print(f"[{label}] {done}/{n} episodes, {elapsed:.0f} s elapsed, ETA {elapsed / done * (n - done):.0f} s", flush=True)
-    obs, action, labels, alive, x, work = (np.concatenate([p[i] for p in parts], axis=1) for i in range(6))
-    mass = np.concatenate([p[6] for p in parts])
-    return Trajectories(obs=obs, action=action, alive=alive, x=x, work=work, mass=mass, label=labels)
+    obs, action, labels, alive, x, work, reward = (np.concatenate([p[i] for p in parts], axis=1) for i in range(7))
+    mass = np.concatenate([p[7] for p in parts])
+    return Trajectories(obs=obs, action=action, alive=alive, x=x, work=work, mass=mass, label=labels, reward=reward)
 
 
 @dataclasses.dataclass(frozen=True)

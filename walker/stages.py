@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -24,7 +25,9 @@ from walker.evaluate import (
     run_rollouts,
 )
 from walker.io import write_json
-from walker.policy import POLICY_FILENAME, save_policy
+from walker.policy import POLICY_FILENAME, load_policy, save_policy
+from walker.ppo import PpoRun
+from walker.ppo import train as ppo_train
 from walker.system import load_system
 from walker.task import ACTION_SIZE, OBS_SIZE
 
@@ -154,4 +157,82 @@ def run_bc(
     save_policy(policy, Path(out_dir) / POLICY_FILENAME)
     write_json(metrics, out_json)
     print(f"[bc] {metrics} in {time.time() - start:.0f} s", flush=True)
+    return metrics
+
+
+PPO_VARIANTS = ("bc", "scratch")
+
+
+def steps_to_reach(history: list[tuple[int, float]], threshold: float) -> int | None:
+    """First env-step count at which the success rate reached ``threshold`` (None if never)."""
+    return next((step for step, success in history if success >= threshold), None)
+
+
+def run_ppo(
+    params: Params, variant: str, seed: int, system_file: str, bc_dir: str, out_dir: str, out_json: str, live_dir: str
+) -> dict:
+    """One PPO run (`bc`: actor and normaliser from the cloned policy; `scratch`: fresh), evaluated on the suite."""
+    from dvclive import Live  # heavy import, only in the training stages
+
+    if variant not in PPO_VARIANTS:
+        raise ValueError(f"unknown PPO variant '{variant}'; choose one of {list(PPO_VARIANTS)}")
+    start = time.time()
+    w, ev, cfg = params.walker, params.evaluate, params.ppo
+    init = load_policy(bc_dir) if variant == "bc" else None
+    env = PassiveWalkerEnv(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization))
+    suite, suite_seed = protocol_sets(w, ev)["suite"]
+    name = f"{variant}-{seed}"
+    history: list[tuple[int, float]] = []
+    last: dict = {}
+    rollouts: dict = {}
+    sps: list[float] = []
+
+    with Live(live_dir, save_dvc_exp=False, dvcyaml=None) as live:
+
+        def on_eval(step: int, policy) -> None:
+            if "suite" not in rollouts:  # compiled once; later evaluations only swap the parameters
+                rollouts["suite"] = make_rollout(env, learned_policy(policy), w.episode_steps)
+            traj, m = measure(rollouts["suite"], suite, suite_seed, w, ev, f"ppo {name}: suite at {step} steps", policy_arrays(policy))
+            last.update(
+                policy=policy,
+                step=step,
+                success=float(m.success.mean()),
+                ret=float(traj.episode_return().mean()),
+                length=float(m.steps_alive.mean()),
+            )
+            history.append((step, last["success"]))
+            live.step = step
+            live.log_metric("eval/success_suite", last["success"])
+            live.log_metric("eval/episode_return", last["ret"])
+            live.log_metric("eval/episode_length", last["length"])
+            live.log_metric("wall_clock_s", time.time() - start)
+            print(f"[ppo {name}] {step} env steps: suite success {last['success']:.3f}, return {last['ret']:.1f}, "
+                  f"length {last['length']:.0f}, {time.time() - start:.0f} s", flush=True)
+
+        def on_progress(step: int, metrics: dict) -> None:
+            rate = float(metrics.get("training/sps", 0.0))
+            sps.append(rate)
+            total = cfg.num_timesteps
+            eta = (total - step) / rate if rate > 0 else float("nan")
+            print(f"[ppo {name}] {step}/{total} env steps, {rate:.0f} steps/s while training, ETA {eta:.0f} s", flush=True)
+
+        run = PpoRun(cfg=cfg, seed=seed, init=init, num_timesteps=cfg.num_timesteps)
+        policy, env_steps = ppo_train(env, run, on_eval, on_progress)
+
+    metrics = {
+        "variant": variant,
+        "seed": seed,
+        "env_steps": int(env_steps),
+        "wall_clock_s": time.time() - start,
+        "train_steps_per_s": float(np.mean(sps)) if sps else None,
+        "success_suite_start": history[0][1],
+        "success_suite_final": last["success"],
+        "eval_return_final": last["ret"],
+        "episode_length_final": last["length"],
+        "steps_to_success_0_8": steps_to_reach(history, 0.8),
+    }
+    policy = dataclasses.replace(policy, metadata={"source": "ppo", "variant": variant, "seed": seed, "env_steps": int(env_steps)})
+    save_policy(policy, Path(out_dir) / POLICY_FILENAME)
+    write_json(metrics, out_json)
+    print(f"[ppo {name}] {metrics}", flush=True)
     return metrics

@@ -75,7 +75,7 @@ def reward_terms(obs: Array, action: Array, cfg: WalkerConfig, geom: Geometry, x
     span = geom.hip_height - cfg.min_height
     clearance = xp.maximum(obs[OBS_FOOT_H[0]], obs[OBS_FOOT_H[1]])
     return {
-        "forward": obs[OBS_VX],
+        "forward": xp.minimum(obs[OBS_VX], cfg.reward.max_forward_speed),
         "upright": xp.clip((height - cfg.min_height) / span, 0.0, 1.0),
         "clearance": xp.clip(clearance / cfg.reward.clearance_height, 0.0, 1.0),
         "actuator": -xp.mean(xp.square(action)),

@@ -1,0 +1,61 @@
+"""Brax PPO glue: the cloned policy survives the conversion into Brax's parameters exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from brax.training.acme import running_statistics
+from brax.training.agents.ppo import networks as ppo_networks
+
+from tests.test_policy import random_policy
+from walker.policy import apply
+from walker.ppo import PpoRun, brax_policy_params, initial_params, network_factory, normalizer_from_policy, policy_from_brax
+
+
+@pytest.fixture(scope="module")
+def tiny_ppo(params):
+    return dataclasses.replace(params.ppo, num_envs=4, batch_size=4, num_minibatches=2, unroll_length=5)
+
+
+@pytest.fixture(scope="module")
+def seeded(mjx_env, tiny_ppo):
+    policy = random_policy(7, sizes=(18, *tiny_ppo.policy_hidden_sizes, 3), activation=tiny_ppo.activation)
+    return policy, initial_params(mjx_env, PpoRun(cfg=tiny_ppo, seed=0, init=policy, num_timesteps=0))
+
+
+def test_brax_actor_acts_like_the_policy_file(seeded, tiny_ppo):
+    policy, params = seeded
+    nets = network_factory(tiny_ppo)(18, 3, preprocess_observations_fn=running_statistics.normalize)
+    act = ppo_networks.make_inference_fn(nets)(params, deterministic=True)
+    obs = (np.random.default_rng(1).normal(size=(64, 18)) * policy.obs_std + policy.obs_mean).astype(np.float32)
+    brax_action, _ = act(jnp.asarray(obs), jax.random.PRNGKey(0))
+    np.testing.assert_allclose(np.asarray(brax_action), apply(policy, obs, np), atol=1e-5)
+    # the exploration spread starts at ppo.init_action_std
+    raw = nets.policy_network.apply(params[0], params[1], jnp.asarray(obs))
+    std = jax.nn.softplus(raw[:, 3:]) + 1e-3
+    np.testing.assert_allclose(np.asarray(std), tiny_ppo.init_action_std, rtol=1e-5)
+
+
+def test_round_trip_back_to_a_policy_file(seeded, tiny_ppo):
+    policy, params = seeded
+    back = policy_from_brax(params[0], params[1], tiny_ppo.activation)
+    for a, b in zip([policy.obs_mean, policy.obs_std, *policy.weights, *policy.biases], [back.obs_mean, back.obs_std, *back.weights, *back.biases]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_normaliser_counts_as_configured():
+    policy = random_policy(2)
+    state = normalizer_from_policy(policy, 5 * 2**32 + 7)
+    assert int(state.count.to_numpy()) == 5 * 2**32 + 7
+    obs = jnp.asarray(policy.obs_mean + 2 * policy.obs_std)
+    np.testing.assert_allclose(np.asarray(running_statistics.normalize(obs, state)), 2.0, rtol=1e-5)
+
+
+def test_scale_columns_start_at_zero_weight():
+    layers = brax_policy_params(random_policy(3), init_std=0.3)["params"]
+    last = layers[f"hidden_{len(layers) - 1}"]
+    assert last["kernel"].shape[1] == 6 and np.all(np.asarray(last["kernel"][:, 3:]) == 0)

@@ -1,0 +1,246 @@
+"""Brax PPO glue: policy file <-> Brax parameters, and one PPO run with our evaluation as its progress.
+
+Brax's actor (``distribution_type='tanh_normal'``) is an MLP whose last layer
+outputs ``2 * action_size`` values: the pre-tanh mean ``loc`` and a raw scale
+``s``, with ``std = softplus(s) + 0.001``; its deterministic action is
+``tanh(loc)``. A policy file holds exactly the ``loc`` half, so:
+
+- policy file -> Brax: the hidden layers and the ``loc`` columns are copied;
+  the scale columns get zero weights and the bias that gives ``ppo.init_action_std``;
+  the observation normaliser becomes a Welford ``RunningStatisticsState``
+  whose count (``ppo.bc_normalizer_count``) sets how slowly PPO's own
+  observations move it.
+- Brax -> policy file: the normaliser's mean and std, the hidden layers and the
+  ``loc`` columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from brax.training import types as brax_types
+from brax.training.acme import running_statistics, specs
+from brax.training.agents.ppo import networks as ppo_networks
+from brax.training.agents.ppo import train as ppo_train
+from flax import linen
+
+from walker.config import PpoConfig
+from walker.env import PassiveWalkerEnv, randomization_fn
+from walker.policy import PolicyFile, as_numpy
+
+MIN_STD = 1e-3
+"""Brax's NormalTanhDistribution adds this to softplus(s)."""
+
+_LINEN_ACTIVATIONS = {"tanh": linen.tanh, "relu": linen.relu, "swish": linen.swish, "elu": linen.elu}
+
+BraxParams = tuple[running_statistics.RunningStatisticsState, dict, dict]
+
+
+class TrainingDiverged(RuntimeError):
+    """PPO produced NaN or infinite losses or parameters; the message says when."""
+
+
+def network_factory(cfg: PpoConfig) -> Callable[..., Any]:
+    """Brax's ``make_ppo_networks`` with our sizes and activation."""
+    return functools.partial(
+        ppo_networks.make_ppo_networks,
+        policy_hidden_layer_sizes=tuple(cfg.policy_hidden_sizes),
+        value_hidden_layer_sizes=tuple(cfg.value_hidden_sizes),
+        activation=_LINEN_ACTIVATIONS[cfg.activation],
+    )
+
+
+def frozen_actor_factory(cfg: PpoConfig) -> Callable[..., Any]:
+    """Like :func:`network_factory`, but no gradient reaches the actor: PPO then trains the critic only.
+
+    Used to warm up a fresh critic under the cloned policy, so the first policy
+    updates follow real advantages instead of a random critic's noise.
+    """
+    make = network_factory(cfg)
+
+    def factory(*args: Any, **kwargs: Any) -> Any:
+        nets = make(*args, **kwargs)
+        actor = nets.policy_network
+        frozen = dataclasses.replace(
+            actor, apply=lambda processor, params, obs: actor.apply(processor, jax.lax.stop_gradient(params), obs)
+        )
+        return dataclasses.replace(nets, policy_network=frozen)
+
+    return factory
+
+
+def _inverse_softplus(y: float) -> float:
+    return float(np.log(np.expm1(y)))
+
+
+def normalizer_from_policy(policy: PolicyFile, count: int) -> running_statistics.RunningStatisticsState:
+    """A Welford normaliser state with the policy file's mean and std, worth ``count`` observations."""
+    state = running_statistics.init_state(specs.Array((policy.obs_size,), jnp.dtype("float32")))
+    std = jnp.asarray(policy.obs_std, jnp.float32)
+    return state.replace(
+        mean=jnp.asarray(policy.obs_mean, jnp.float32),
+        std=std,
+        summed_variance=std**2 * float(count),
+        count=brax_types.UInt64(hi=count >> 32, lo=count & 0xFFFFFFFF),
+    )
+
+
+def brax_policy_params(policy: PolicyFile, init_std: float) -> dict:
+    """Brax actor parameters ``{'params': {'hidden_i': {kernel, bias}}}`` from a policy file."""
+    policy = as_numpy(policy)
+    layers = {}
+    last = len(policy.weights) - 1
+    for i, (w, b) in enumerate(zip(policy.weights, policy.biases)):
+        if i == last:
+            scale_bias = np.full(w.shape[1], _inverse_softplus(init_std - MIN_STD), np.float32)
+            w = np.concatenate([w, np.zeros_like(w)], axis=1)
+            b = np.concatenate([b, scale_bias])
+        layers[f"hidden_{i}"] = {"kernel": jnp.asarray(w), "bias": jnp.asarray(b)}
+    return {"params": layers}
+
+
+def policy_from_brax(normalizer: Any, policy_params: dict, activation: str, metadata: dict | None = None) -> PolicyFile:
+    """The deterministic Brax actor (``tanh(loc)``) as a policy file."""
+    layers = policy_params["params"]
+    n = len(layers)
+    weights, biases = [], []
+    for i in range(n):
+        w, b = np.asarray(layers[f"hidden_{i}"]["kernel"]), np.asarray(layers[f"hidden_{i}"]["bias"])
+        if i == n - 1:
+            half = w.shape[1] // 2
+            w, b = w[:, :half], b[:half]
+        weights.append(w)
+        biases.append(b)
+    return as_numpy(
+        PolicyFile(
+            obs_mean=np.asarray(normalizer.mean),
+            obs_std=np.asarray(normalizer.std),
+            weights=tuple(weights),
+            biases=tuple(biases),
+            activation=activation,
+            squash="tanh",
+            metadata=dict(metadata or {}),
+        )
+    )
+
+
+def check_finite(tree: Any, what: str) -> None:
+    """Raise :class:`TrainingDiverged` if any leaf of ``tree`` holds NaN or inf."""
+    for leaf in jax.tree.leaves(tree):
+        arr = np.asarray(leaf)
+        if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+            raise TrainingDiverged(f"{what}: parameters or normaliser became NaN or infinite")
+
+
+@dataclasses.dataclass(frozen=True)
+class PpoRun:
+    """What one call of Brax PPO needs besides the env."""
+
+    cfg: PpoConfig
+    seed: int
+    init: PolicyFile | None
+    """start the actor and normaliser from this policy (the `bc` variant), or None (scratch)"""
+    num_timesteps: int
+
+
+def env_steps_per_iteration(cfg: PpoConfig) -> int:
+    """Env steps Brax PPO collects per training step (``batch_size * unroll_length * num_minibatches``)."""
+    return cfg.batch_size * cfg.unroll_length * cfg.num_minibatches
+
+
+def warmup_env_steps(cfg: PpoConfig) -> int:
+    """Env steps the critic warm-up actually takes (whole training steps)."""
+    per = env_steps_per_iteration(cfg)
+    return -(-cfg.critic_warmup_steps // per) * per
+
+
+def seeded_params(run: PpoRun) -> tuple[Any, dict, None] | None:
+    """``restore_params`` for Brax (normaliser, actor, no critic) from the run's initial policy, if any."""
+    if run.init is None:
+        return None
+    normalizer = normalizer_from_policy(run.init, run.cfg.bc_normalizer_count)
+    return (normalizer, brax_policy_params(run.init, run.cfg.init_action_std), None)
+
+
+def _train_kwargs(env: PassiveWalkerEnv, run: PpoRun) -> dict[str, Any]:
+    """Every ``brax...ppo.train`` argument that comes from params (all but callbacks and restore)."""
+    cfg = run.cfg
+    return dict(
+        environment=env,
+        num_timesteps=run.num_timesteps,
+        episode_length=env.cfg.episode_steps,
+        num_envs=cfg.num_envs,
+        batch_size=cfg.batch_size,
+        num_minibatches=cfg.num_minibatches,
+        unroll_length=cfg.unroll_length,
+        num_updates_per_batch=cfg.num_updates_per_batch,
+        learning_rate=cfg.learning_rate,
+        entropy_cost=cfg.entropy_cost,
+        discounting=cfg.discounting,
+        gae_lambda=cfg.gae_lambda,
+        clipping_epsilon=cfg.clipping_epsilon,
+        reward_scaling=cfg.reward_scaling,
+        max_grad_norm=cfg.max_grad_norm,
+        normalize_observations=True,
+        num_evals=cfg.num_evals,
+        run_evals=False,  # we evaluate on the protocol's suite in policy_params_fn instead
+        randomization_fn=functools.partial(randomization_fn, rand=env.cfg.randomization),
+        network_factory=network_factory(cfg),
+        seed=run.seed,
+        restore_params=seeded_params(run),
+        restore_value_fn=False,  # a fresh critic
+    )
+
+
+def initial_params(env: PassiveWalkerEnv, run: PpoRun) -> BraxParams:
+    """Brax's parameters before any update (``num_timesteps=0``), e.g. to check the conversion."""
+    _, params, _ = ppo_train.train(**{**_train_kwargs(env, run), "num_timesteps": 0})
+    return params
+
+
+def train(
+    env: PassiveWalkerEnv,
+    run: PpoRun,
+    on_eval: Callable[[int, PolicyFile], None],
+    on_progress: Callable[[int, dict], None] = lambda step, metrics: None,
+) -> tuple[PolicyFile, int]:
+    """Run Brax PPO; ``on_eval(env_steps, policy)`` sees the deterministic policy at every evaluation
+    point (step 0 included). Returns the final policy and the env steps taken.
+
+    Raises :class:`TrainingDiverged` as soon as a loss or a parameter is not finite.
+    """
+    cfg = run.cfg
+    label = f"ppo seed {run.seed}"
+    kwargs = _train_kwargs(env, run)
+    warmup = cfg.critic_warmup_steps if run.init is not None else 0
+    offset = 0
+    if warmup > 0:
+        # critic only, actor frozen; these env steps count towards the run's total
+        _, warm, _ = ppo_train.train(
+            **{**kwargs, "num_timesteps": warmup, "num_evals": 2, "network_factory": frozen_actor_factory(cfg)},
+            progress_fn=lambda step, metrics: on_progress(step, {**metrics, "phase": "critic warm-up"}),
+        )
+        check_finite(warm, f"{label} after the critic warm-up")
+        offset = warmup_env_steps(cfg)
+        kwargs.update(num_timesteps=max(run.num_timesteps - offset, 0), restore_params=warm, restore_value_fn=True)
+    last_step = [0]
+
+    def policy_params_fn(step: int, make_policy: Any, params: BraxParams) -> None:
+        check_finite(params[:2], f"{label} at {offset + step} env steps")
+        last_step[0] = offset + step
+        on_eval(offset + step, policy_from_brax(params[0], params[1], cfg.activation))
+
+    def progress_fn(step: int, metrics: dict) -> None:
+        loss = metrics.get("training/total_loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            raise TrainingDiverged(f"{label}: PPO loss became {float(loss)} at {step} env steps")
+        on_progress(offset + step, metrics)
+
+    _, params, _ = ppo_train.train(**kwargs, progress_fn=progress_fn, policy_params_fn=policy_params_fn)
+    check_finite(params[:2], f"{label} at the end")
+    return policy_from_brax(params[0], params[1], cfg.activation), last_step[0]
