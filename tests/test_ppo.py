@@ -12,6 +12,7 @@ from brax.training.acme import running_statistics
 from brax.training.agents.ppo import networks as ppo_networks
 
 from tests.test_policy import random_policy
+from walker.env import PassiveWalkerEnv
 from walker.policy import apply
 from walker.ppo import PpoRun, brax_policy_params, initial_params, network_factory, normalizer_from_policy, policy_from_brax
 
@@ -59,3 +60,31 @@ def test_scale_columns_start_at_zero_weight():
     layers = brax_policy_params(random_policy(3), init_std=0.3)["params"]
     last = layers[f"hidden_{len(layers) - 1}"]
     assert last["kernel"].shape[1] == 6 and np.all(np.asarray(last["kernel"][:, 3:]) == 0)
+
+
+class NanRewardEnv(PassiveWalkerEnv):
+    """The MJX env with every reward NaN: PPO's loss must diverge."""
+
+    def step(self, state, action):
+        nxt = super().step(state, action)
+        return nxt.replace(reward=nxt.reward * jnp.nan)
+
+
+def test_diverging_run_stops_with_a_clear_error_and_writes_nothing(params, tiny_ppo, tmp_path, monkeypatch):
+    import walker.stages as stages
+    from walker.errors import TrainingDiverged
+    from walker.system import build_system, save_system
+
+    short = dataclasses.replace(params.walker, episode_seconds=0.2)
+    p = dataclasses.replace(
+        params,
+        walker=short,
+        evaluate=dataclasses.replace(params.evaluate, suite_cases=2, rollout_batch=2),
+        ppo=dataclasses.replace(tiny_ppo, num_timesteps=80, num_evals=2, critic_warmup_steps=0, value_hidden_sizes=(8,)),
+    )
+    save_system(build_system(short), tmp_path / "system.pkl")
+    monkeypatch.setattr(stages, "PassiveWalkerEnv", NanRewardEnv)
+    out = tmp_path / "out"
+    with pytest.raises(TrainingDiverged, match=r"ppo seed 0.*(NaN|nan)"):
+        stages.run_ppo(p, "scratch", 0, str(tmp_path / "system.pkl"), "unused", str(out / "model"), str(out / "r.json"), str(out / "live"))
+    assert not (out / "model").exists() and not (out / "r.json").exists()

@@ -18,15 +18,12 @@ import numpy as np
 import optax
 
 from walker.config import BcConfig
+from walker.errors import TrainingDiverged
 from walker.policy import PolicyFile, as_numpy
 from walker.policy import activation_fn
 
 STD_FLOOR = 1e-3
 """Smallest observation std used by the normaliser, so a constant feature cannot blow up."""
-
-
-class TrainingDiverged(RuntimeError):
-    """A loss or parameter became NaN or infinite; the message says where."""
 
 
 class MLP(eqx.Module):

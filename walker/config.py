@@ -207,7 +207,7 @@ class PpoConfig:
     num_minibatches: int = _field("minibatches per training step", range=(1, 1024))
     unroll_length: int = _field("control steps collected per environment before each update", range=(1, 10000))
     num_updates_per_batch: int = _field("passes over each batch of experience", range=(1, 100))
-    learning_rate: float = _field("Adam learning rate", range=(0.0, 1e6))
+    learning_rate: float = _field("Adam learning rate", range=(1e-9, 1.0))
     entropy_cost: float = _field("weight of the entropy bonus", range=(0.0, 10.0))
     discounting: float = _field("discount factor per control step", range=(0.0, 1.0))
     gae_lambda: float = _field("GAE lambda", range=(0.0, 1.0))

@@ -31,6 +31,7 @@ from flax import linen
 
 from walker.config import PpoConfig
 from walker.env import PassiveWalkerEnv, randomization_fn
+from walker.errors import TrainingDiverged
 from walker.policy import PolicyFile, as_numpy
 
 MIN_STD = 1e-3
@@ -39,10 +40,6 @@ MIN_STD = 1e-3
 _LINEN_ACTIVATIONS = {"tanh": linen.tanh, "relu": linen.relu, "swish": linen.swish, "elu": linen.elu}
 
 BraxParams = tuple[running_statistics.RunningStatisticsState, dict, dict]
-
-
-class TrainingDiverged(RuntimeError):
-    """PPO produced NaN or infinite losses or parameters; the message says when."""
 
 
 def network_factory(cfg: PpoConfig) -> Callable[..., Any]:
@@ -220,6 +217,7 @@ def train(
     warmup = cfg.critic_warmup_steps if run.init is not None else 0
     offset = 0
     if warmup > 0:
+        on_eval(0, as_numpy(run.init))  # the cloned policy itself, before any PPO step
         # critic only, actor frozen; these env steps count towards the run's total
         _, warm, _ = ppo_train.train(
             **{**kwargs, "num_timesteps": warmup, "num_evals": 2, "network_factory": frozen_actor_factory(cfg)},

@@ -214,7 +214,9 @@ def run_ppo(
             sps.append(rate)
             total = cfg.num_timesteps
             eta = (total - step) / rate if rate > 0 else float("nan")
-            print(f"[ppo {name}] {step}/{total} env steps, {rate:.0f} steps/s while training, ETA {eta:.0f} s", flush=True)
+            std = metrics.get("training/policy_dist_mean_std")
+            spread = f", action spread {float(std):.3f}" if std is not None else ""
+            print(f"[ppo {name}] {step}/{total} env steps, {rate:.0f} steps/s while training{spread}, ETA {eta:.0f} s", flush=True)
 
         run = PpoRun(cfg=cfg, seed=seed, init=init, num_timesteps=cfg.num_timesteps)
         policy, env_steps = ppo_train(env, run, on_eval, on_progress)
