@@ -82,4 +82,5 @@ def native_fsm_rollout(env, params, steps, **reset_kwargs):
     """Run the FSM in the native env; returns (obs (T+1, 18), x (T+1,), terminated step or None)."""
     from walker.native import FsmController, run_episode
 
-    return run_episode(env, FsmController(params.fsm, env.geom), steps, **reset_kwargs)
+    episode = run_episode(env, FsmController(params.fsm, env.geom), steps, **reset_kwargs)
+    return episode.obs, episode.x, episode.fell_at

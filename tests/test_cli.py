@@ -36,3 +36,22 @@ def test_policy_command_describes_and_rejects(tmp_path, capsys):
     (tmp_path / "junk.walker").write_bytes(b"x" * 100)
     assert main(["policy", str(tmp_path / "junk.walker")]) == 2
     assert "junk.walker: not a walker policy file" in capsys.readouterr().err
+
+
+def test_evaluate_command_runs_the_fsm_natively(capsys):
+    import json
+
+    from walker.cli import main
+
+    assert main(["evaluate", "--policy", "fsm", "--native", "--params", str(REPO / "params.yaml")]) == 0
+    out = capsys.readouterr().out
+    result = json.loads(out[out.index("{\n"):])  # the result is the last thing printed
+    assert result["physics"] == "native MuJoCo" and result["set"] == "nominal"
+    assert result["success"] >= 0.9 and result["distance_m"] > 10.0 and result["cost_of_transport"] > 0
+
+
+def test_evaluate_command_names_a_missing_policy(tmp_path, capsys):
+    from walker.cli import main
+
+    assert main(["evaluate", "--policy", str(tmp_path / "nope"), "--params", str(REPO / "params.yaml")]) == 2
+    assert str(tmp_path / "nope") in capsys.readouterr().err

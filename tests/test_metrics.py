@@ -31,3 +31,19 @@ def test_no_progress_has_undefined_cost_of_transport():
     x = np.zeros((11, 1))
     m = episode_metrics(alive, x, np.ones((10, 1)), np.array([7.0]), 0.02, 0.3)
     assert np.isnan(m.cost_of_transport[0]) and not m.success[0]
+
+
+def test_native_batch_padding_scores_like_the_mjx_layout(params):
+    """A native episode that falls is padded (x held, no work after the fall) and scores as MJX's layout does."""
+    from walker.native import NativeBatch
+
+    T, dt = 4, 0.5
+    alive = np.array([[1, 1], [1, 1], [1, 0], [1, 0]], bool)  # episode 1 fell during step 1
+    x = np.array([[0.0, 0.0], [0.5, 0.5], [1.0, 0.8], [1.5, 0.8], [2.0, 0.8]])
+    work = np.array([[1.0, 2.0], [1.0, 2.0], [1.0, 0.0], [1.0, 0.0]])
+    batch = NativeBatch(alive, x, work, np.array([2.0, 2.0]))
+    m = episode_metrics(batch.alive, batch.x, batch.work, batch.mass, dt, min_speed=0.3, g=10.0)
+    assert m.success.tolist() == [True, False]
+    np.testing.assert_allclose(m.distance_m, [2.0, 0.8])
+    np.testing.assert_allclose(m.speed_mps, [1.0, 0.8])
+    np.testing.assert_allclose(m.cost_of_transport, [4.0 / (20 * 2.0), 4.0 / (20 * 0.8)])

@@ -92,6 +92,32 @@ def test_policy_file_drives_the_native_env(native_env):
     from tests.test_policy import random_policy
     from walker.native import PolicyController, run_episode
 
-    obs, x, _ = run_episode(native_env, PolicyController(random_policy(sizes=(18, 16, 3))), 20, seed=0)
-    assert obs.shape[1] == 18 and len(obs) == len(x) and len(obs) > 1
-    assert np.isfinite(obs).all()
+    episode = run_episode(native_env, PolicyController(random_policy(sizes=(18, 16, 3))), 20, seed=0)
+    assert episode.obs.shape[1] == 18 and len(episode.obs) == len(episode.x) == len(episode.work) + 1 > 1
+    assert np.isfinite(episode.obs).all() and (episode.work >= 0).all()
+
+
+def test_native_rollouts_replay_the_mjx_cases(mjx_env, fsm_trajectories, fixture_conditions, params):
+    """The transfer check's plumbing: the same starts and conditions as the MJX rollout give the same outcomes,
+    and splitting the episodes across worker processes changes nothing."""
+    from tests.conftest import ROLLOUT_SEED
+    from walker.evaluate import episode_metrics, start_states
+    from walker.native import FsmController, native_rollouts
+
+    qpos, qvel = start_states(mjx_env, ROLLOUT_SEED, len(fixture_conditions))
+    np.testing.assert_allclose(fsm_trajectories.x[0], qpos[:, 0], atol=1e-6)
+    controller = FsmController(params.fsm, mjx_env.geom)
+    one = native_rollouts(params.walker, controller, fixture_conditions.as_array(), qpos, qvel, workers=1)
+    two = native_rollouts(params.walker, controller, fixture_conditions.as_array(), qpos, qvel, workers=2)
+    for field in ("alive", "x", "work", "mass"):
+        np.testing.assert_array_equal(getattr(one, field), getattr(two, field))
+    w, ev = params.walker, params.evaluate
+    native = episode_metrics(one.alive, one.x, one.work, one.mass, w.control_dt, ev.min_speed_mps)
+    t = fsm_trajectories
+    mjx = episode_metrics(t.alive, t.x, t.work, t.mass, w.control_dt, ev.min_speed_mps)
+    assert native.success.tolist() == mjx.success.tolist()
+    np.testing.assert_allclose(one.mass, t.mass, rtol=1e-5)
+    # The nominal episode matches closely over the whole 10 s. On 14 deg the FSM keeps speeding up, touchdown
+    # timing amplifies float32-vs-float64 differences, and distances drift apart (28 vs 33 m) though both walk.
+    np.testing.assert_allclose(native.distance_m[0], mjx.distance_m[0], rtol=0.01)
+    np.testing.assert_allclose(native.cost_of_transport[0], mjx.cost_of_transport[0], rtol=0.02)

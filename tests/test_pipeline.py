@@ -34,7 +34,14 @@ TINY = {
     ("ppo", "critic_warmup_steps"): 40,
     ("ppo", "value_hidden_sizes"): [16],
     (None, "seeds"): [0],
+    ("evaluate", "sweeps"): {"slope_deg": [10.0, 14.0], "push_impulse_ns": [0.0, 6.0], "cases_per_point": 2},
+    ("evaluate", "native_workers"): 1,
+    ("report", "video_seconds"): 0.2,
+    ("report", "video_width"): 64,
+    ("report", "video_height"): 48,
 }
+SUMMARY_KEYS = ("success_nominal", "success_suite", "success_suite_native", "distance_m", "speed_mps", "cost_of_transport")
+PLOTS = ("sample_efficiency.png", "robustness.png", "gait.png", "summary.png")
 PPO_RUNS = ("bc-0", "scratch-0")
 PPO_KEYS = (
     "variant", "seed", "env_steps", "wall_clock_s", "train_steps_per_s", "success_suite_start",
@@ -96,7 +103,7 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     root, env = tiny_repo
     dvc = [sys.executable, "-m", "dvc"]
     first = _run(dvc + ["repro"], root, env)
-    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS)):
+    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), "evaluate", "report"):
         assert f"Running stage '{stage}'" in first
     metrics = json.loads((root / "results/demos.json").read_text())
     for key in ("pairs", "episodes", "expert_success_nominal", "expert_distance_m_nominal", "expert_speed_mps_nominal", "expert_success_suite"):
@@ -116,6 +123,18 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
         assert load_policy(root / f"models/ppo/{run}").metadata["variant"] == run.split("-")[0]
         assert (root / f"results/ppo_live/{run}/plots/metrics/eval/success_suite.tsv").is_file()
 
+    summary = json.loads((root / "results/summary.json").read_text())
+    for name in ("fsm", "bc", "ppo_bc", "ppo_scratch"):
+        assert set(SUMMARY_KEYS) <= set(summary[name]), name
+    assert {"ppo_bc_steps_to_0_8", "ppo_scratch_steps_to_0_8", "ratio"} <= set(summary["sample_efficiency"])
+    for name in PLOTS:
+        assert (root / "results/plots" / name).stat().st_size > 10_000, name
+    videos = json.loads((root / "results/videos/index.json").read_text())["videos"]
+    assert len(videos) == 8 and all(Path(root / v["video"]).stat().st_size > 0 for v in videos)
+    assert (root / "results/videos/ppo_bc_pushed.keyframes.xml").is_file()
+    shown = _run(dvc + ["exp", "show", "--no-pager", "--md"], root, env)
+    assert "ppo_bc.success_suite_native" in shown  # the summary is the top-level metrics file
+
     second = _run(dvc + ["repro"], root, env)
     assert "Running stage" not in second
 
@@ -123,10 +142,14 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     assert "Running stage 'bc'" in forced
     assert _lock_md5(root, "bc", "models/bc") == policy_md5, "same params and seed must give a bit-identical policy file"
 
-    experiment = _run(dvc + ["exp", "run", "-S", "ppo.learning_rate=0.001"], root, env)
+    experiment = _run(dvc + ["exp", "run", "-S", "ppo.learning_rate=0.001", "ppo"], root, env)  # up to the ppo stages
     assert "Running stage 'ppo@bc-0'" in experiment and "Running stage 'ppo@scratch-0'" in experiment
     for stage in ("system", "demos", "bc"):
         assert f"Running stage '{stage}'" not in experiment
+
+    _edit_params(root / "params.yaml", {("report", "video_fps"): 10})
+    report_only = _run(dvc + ["repro"], root, env)
+    assert "Running stage 'report'" in report_only and "Running stage 'evaluate'" not in report_only
 
     _edit_params(root / "params.yaml", {("bc", "learning_rate"): 0.01})
     third = _run(dvc + ["repro", "bc"], root, env)

@@ -3,6 +3,10 @@
   walker params [--params FILE]        validate a params file and list every key with its doc
   walker fsm [--seed N] [--slope DEG]  run the FSM expert in the native MuJoCo env and report the episode
   walker policy PATH                   check a policy file (or model folder) and describe it
+  walker evaluate --policy PATH|fsm [--suite] [--native]
+                                       run the evaluation protocol (nominal set, or the robustness suite) on one policy
+  walker render --policy PATH|fsm --out FILE.mp4 [--push N_S --at SECONDS] [--slope DEG] [--keyframes FILE.xml]
+                                       render one native-MuJoCo episode to a video (and MJCF keyframes)
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ def _cmd_fsm(args: argparse.Namespace) -> int:
     params = load_params(args.params)
     env = PassiveWalkerNativeEnv(params.walker)
     options = {} if args.slope is None else {"slope_deg": args.slope}
-    _, x, fell_at = run_episode(env, FsmController(params.fsm, env.geom), params.walker.episode_steps, seed=args.seed, options=options)
+    episode = run_episode(env, FsmController(params.fsm, env.geom), params.walker.episode_steps, seed=args.seed, options=options)
     env.close()
+    x, fell_at = episode.x, episode.fell_at
     seconds = (len(x) - 1) * params.walker.control_dt
     distance = x[-1] - x[0]
     print(f"{'walked' if fell_at is None else 'fell'} after {seconds:.2f} s: {distance:.2f} m, {distance / seconds:.2f} m/s")
@@ -50,6 +55,80 @@ def _cmd_policy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_policy_arg(path: str):
+    """``fsm`` -> None (the FSM expert); anything else is a policy file or model folder."""
+    from walker.policy import load_policy
+
+    return None if path == "fsm" else load_policy(path)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    import numpy as np
+
+    params = load_params(args.params)
+    policy = _load_policy_arg(args.policy)
+    from walker.env import PassiveWalkerEnv
+    from walker.evaluate import episode_metrics, fsm_policy, learned_policy, make_rollout, measure, policy_arrays, protocol_sets, start_states
+    from walker.native import FsmController, PolicyController, native_rollouts
+    from walker.system import build_system
+
+    w, ev = params.walker, params.evaluate
+    env = PassiveWalkerEnv(build_system(w), w)
+    set_name = "suite" if args.suite else "nominal"
+    conditions, seed = protocol_sets(w, ev)[set_name]
+    if args.native:
+        qpos, qvel = start_states(env, seed, len(conditions))
+        controller = FsmController(params.fsm, env.geom) if policy is None else PolicyController(policy)
+        batch = native_rollouts(w, controller, conditions.as_array(), qpos, qvel, ev.native_workers)
+        m = episode_metrics(batch.alive, batch.x, batch.work, batch.mass, w.control_dt, ev.min_speed_mps)
+    else:
+        rollout = make_rollout(env, fsm_policy(params.fsm, env) if policy is None else learned_policy(policy), w.episode_steps)
+        _, m = measure(rollout, conditions, seed, w, ev, f"{set_name}", () if policy is None else policy_arrays(policy))
+    result = {
+        "policy": args.policy,
+        "set": set_name,
+        "physics": "native MuJoCo" if args.native else "MJX",
+        "episodes": len(conditions),
+        "success": float(m.success.mean()),
+        "distance_m": float(m.distance_m.mean()),
+        "speed_mps": float(m.speed_mps.mean()),
+        "cost_of_transport": float(np.nanmean(m.cost_of_transport)),
+    }
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from walker.runtime import select_gl_backend
+
+    backend = select_gl_backend()  # before anything imports mujoco
+    params = load_params(args.params)
+    if (args.push is None) != (args.at is None):
+        raise ConfigError("--push and --at go together: the impulse (N s) and when it starts (s)")
+    policy = _load_policy_arg(args.policy)
+    from walker.model import geometry, load_mj_model
+    from walker.native import FsmController, PolicyController
+    from walker.render import keyframes_xml, record, write_text, write_video
+
+    w, r = params.walker, params.report
+    options: dict = {} if args.slope is None else {"slope_deg": args.slope}
+    if args.push is not None:
+        options.update(push_impulse=args.push, push_time=args.at)
+    controller = FsmController(params.fsm, geometry(load_mj_model(w))) if policy is None else PolicyController(policy)
+    title = "FSM expert" if policy is None else f"policy {args.policy}"
+    rec = record(w, controller, title=title, seconds=args.seconds or r.video_seconds, fps=r.video_fps,
+                 width=r.video_width, height=r.video_height, seed=args.seed, options=options)
+    write_video(rec.frames, args.out, r.video_fps)
+    print(f"{args.out}: {len(rec.frames)} frames at {r.video_fps} fps ({backend} rendering); "
+          + (f"fell at {rec.fell_at_s:.2f} s" if rec.fell_at_s is not None else "walked") + f", {rec.distance_m:.2f} m")
+    if args.keyframes:
+        write_text(keyframes_xml(w, rec, int(round(w.control_hz / r.keyframe_hz)), options.get("slope_deg")), args.keyframes)
+        print(f"{args.keyframes}: MJCF with keyframes (python -m mujoco.viewer --mjcf {args.keyframes})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="walker", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -64,10 +143,31 @@ def main(argv: list[str] | None = None) -> int:
     pol = sub.add_parser("policy", help="check and describe a policy file")
     pol.add_argument("path", help="a policy file, or a model folder such as models/bc")
     pol.set_defaults(func=_cmd_policy)
+    e = sub.add_parser("evaluate", help="the evaluation protocol on one policy (MJX, or native MuJoCo)")
+    e.add_argument("--policy", required=True, help="a policy file or model folder, or 'fsm' for the expert")
+    e.add_argument("--suite", action="store_true", help="the robustness suite (default: the nominal set)")
+    e.add_argument("--native", action="store_true", help="native MuJoCo with the NumPy policy runner (default: batched MJX)")
+    e.add_argument("--params", default="params.yaml")
+    e.set_defaults(func=_cmd_evaluate)
+    r = sub.add_parser("render", help="render one native-MuJoCo episode to an mp4")
+    r.add_argument("--policy", required=True, help="a policy file or model folder, or 'fsm' for the expert")
+    r.add_argument("--out", required=True, help="the mp4 to write")
+    r.add_argument("--push", type=float, default=None, metavar="N_S", help="push impulse on the torso (N s, + = downhill)")
+    r.add_argument("--at", type=float, default=None, metavar="SECONDS", help="when the push starts (s)")
+    r.add_argument("--slope", type=float, default=None, help="slope in degrees (default: walker.slope_deg)")
+    r.add_argument("--seconds", type=float, default=None, help="simulated seconds (default: report.video_seconds)")
+    r.add_argument("--seed", type=int, default=0, help="seed of the start-state noise")
+    r.add_argument("--keyframes", default=None, metavar="FILE.xml", help="also write the rollout as MJCF keyframes")
+    r.add_argument("--params", default="params.yaml")
+    r.set_defaults(func=_cmd_render)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as err:
+    except Exception as err:
+        from walker.policy import PolicyFileError  # imported late: it imports mujoco, which `render` must configure first
+
+        if not isinstance(err, (ConfigError, PolicyFileError)):
+            raise
         print(f"walker: error: {err}", file=sys.stderr)
         return 2
 

@@ -160,6 +160,17 @@ class DemosConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class SweepConfig:
+    """One-factor sweeps: every other condition nominal (block `evaluate.sweeps`)."""
+
+    slope_deg: tuple[float, ...] = _field("slopes (deg) of the slope sweep; nominal friction and mass, no push", range=(0.0, 30.0))
+    push_impulse_ns: tuple[float, ...] = _field(
+        "push impulses (N s) of the push sweep on the nominal slope; push times drawn from evaluate.suite.push_time_s", range=(-100.0, 100.0)
+    )
+    cases_per_point: int = _field("episodes per sweep point (different starts)", range=(1, 100_000))
+
+
+@dataclasses.dataclass(frozen=True)
 class EvaluateConfig:
     """Evaluation protocol: success criterion and robustness suite (block `evaluate`)."""
 
@@ -169,6 +180,21 @@ class EvaluateConfig:
     min_speed_mps: float = _field("average forward speed (m/s) needed for success", range=(0.0, 10.0))
     suite: ConditionRanges = _field("robustness-suite ranges")
     rollout_batch: int = _field("episodes simulated at once in batched MJX rollouts", range=(1, 65536))
+    sweeps: SweepConfig = _field("one-factor robustness sweeps of the evaluate stage (success against slope and push)")
+    native_workers: int = _field("processes for the native-MuJoCo transfer check (the evaluate stage)", range=(1, 256))
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportConfig:
+    """Videos and keyframe export of the report stage (block `report`)."""
+
+    video_width: int = _field("video width (pixels)", range=(16, 4096))
+    video_height: int = _field("video height (pixels)", range=(16, 4096))
+    video_fps: int = _field("video frame rate (frames per simulated second); must divide walker.control_hz", range=(1, 1000))
+    video_seconds: float = _field("simulated seconds per video", range=(0.1, 120.0))
+    video_push_ns: float = _field("impulse (N s) of the pushed videos' push, forward along the ramp if positive", range=(-100.0, 100.0))
+    video_push_time_s: float = _field("when the pushed videos' push starts (s)", range=(0.0, 120.0))
+    keyframe_hz: float = _field("keyframes per simulated second in the MJCF export; must divide walker.control_hz", range=(0.1, 1000.0))
 
 
 ACTIVATIONS = ("tanh", "relu", "swish", "elu")  # the policy file's activations (walker.policy)
@@ -242,6 +268,7 @@ class Params:
     bc: BcConfig = _field("behaviour cloning stage")
     ppo: PpoConfig = _field("PPO stages")
     seeds: tuple[int, ...] = _field("training seeds (one PPO run per variant and seed)", range=(0, 2**31 - 1))
+    report: ReportConfig = _field("report stage: videos and keyframes")
 
     def __post_init__(self) -> None:
         if tuple(self.ppo.policy_hidden_sizes) != tuple(self.bc.hidden_sizes) or self.ppo.activation != self.bc.activation:
@@ -252,6 +279,10 @@ class Params:
             )
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError(f"seeds: {list(self.seeds)} has duplicates")
+        for key, rate in (("report.video_fps", self.report.video_fps), ("report.keyframe_hz", self.report.keyframe_hz)):
+            ratio = self.walker.control_hz / rate
+            if abs(ratio - round(ratio)) > 1e-6:
+                raise ConfigError(f"{key}: {rate:g} must divide walker.control_hz = {self.walker.control_hz:g}")
 
 
 _INTERVAL_LIMITS: dict[str, tuple[float, float]] = {

@@ -53,11 +53,16 @@ class PassiveWalkerEnv(Env):
     def dt(self) -> float:
         return self.cfg.control_dt
 
-    def reset(self, rng: jax.Array) -> State:
-        k_angle, k_vel, k_impulse, k_time = jax.random.split(rng, 4)
+    def start_state(self, rng: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """The start qpos, qvel (6,) that :meth:`reset` uses for key ``rng`` (the native env can replay them)."""
+        k_angle, k_vel, _, _ = jax.random.split(rng, 4)
         angle_u = jax.random.uniform(k_angle, (2,), minval=-1.0, maxval=1.0)
         vel_u = jax.random.uniform(k_vel, (6,), minval=-1.0, maxval=1.0)
-        qpos, qvel = task.start_state(self.cfg.start, angle_u, vel_u, self.geom, jnp)
+        return task.start_state(self.cfg.start, angle_u, vel_u, self.geom, jnp)
+
+    def reset(self, rng: jax.Array) -> State:
+        _, _, k_impulse, k_time = jax.random.split(rng, 4)
+        qpos, qvel = self.start_state(rng)
         data = mjx.make_data(self.sys).replace(qpos=qpos, qvel=qvel)
         data = mjx.forward(self.sys, data)
         obs = task.observation(data.qpos, data.qvel, jnp.zeros(task.ACTION_SIZE), self.geom, jnp)

@@ -127,12 +127,39 @@ def suite_conditions(cfg: EvaluateConfig) -> Conditions:
     return random_conditions(cfg.suite_cases, cfg.seed, cfg.suite)
 
 
+def sweep_conditions(quantity: str, w: WalkerConfig, ev: EvaluateConfig) -> tuple[np.ndarray, Conditions]:
+    """A one-factor sweep, ``quantity`` in {"slope_deg", "push_impulse_ns"}: the values (p,) and
+    ``evaluate.sweeps.cases_per_point`` episodes per value (p * cases rows, grouped by value).
+
+    Everything else is nominal; the push sweep draws each push time from
+    ``evaluate.suite.push_time_s`` (seeded by ``evaluate.seed`` + 2).
+    """
+    values = np.asarray(getattr(ev.sweeps, quantity), np.float32)
+    per_point = ev.sweeps.cases_per_point
+    base = nominal_conditions(len(values) * per_point, w)
+    column = np.repeat(values, per_point)
+    if quantity == "slope_deg":
+        return values, dataclasses.replace(base, slope_deg=column)
+    if quantity == "push_impulse_ns":
+        push_time = _draw(np.random.default_rng(ev.seed + 2), ev.suite.push_time_s, len(column))
+        return values, dataclasses.replace(base, push_impulse_ns=column, push_time_s=push_time)
+    raise ValueError(f"unknown sweep quantity '{quantity}'; choose slope_deg or push_impulse_ns")
+
+
 def protocol_sets(w: WalkerConfig, ev: EvaluateConfig) -> dict[str, tuple[Conditions, int]]:
     """The protocol's episode sets as (conditions, start seed), so every policy meets the same starts."""
     return {
         "nominal": (nominal_conditions(ev.nominal_cases, w), ev.seed + 1),
         "suite": (suite_conditions(ev), ev.seed),
     }
+
+
+SWEEPS = ("slope_deg", "push_impulse_ns")
+
+
+def sweep_sets(w: WalkerConfig, ev: EvaluateConfig) -> dict[str, tuple[np.ndarray, Conditions, int]]:
+    """The evaluate stage's sweeps as (values, conditions, start seed); the starts differ from the protocol sets'."""
+    return {q: (*sweep_conditions(q, w, ev), ev.seed + 3 + i) for i, q in enumerate(SWEEPS)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,6 +234,17 @@ def make_rollout(env: PassiveWalkerEnv, policy: Policy, steps: int, labeller: Po
     return rollout
 
 
+def episode_keys(seed: int, n: int) -> jax.Array:
+    """(n, 2) PRNG keys, one per episode: they fix each episode's start state."""
+    return jax.random.split(jax.random.PRNGKey(seed), n)
+
+
+def start_states(env: PassiveWalkerEnv, seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The start qpos, qvel (n, 6) of the episodes that :func:`run_rollouts` runs with ``seed``."""
+    qpos, qvel = jax.vmap(env.start_state)(episode_keys(seed, n))
+    return np.asarray(qpos, np.float64), np.asarray(qvel, np.float64)
+
+
 def run_rollouts(
     rollout: Callable[..., Any],
     conditions: Conditions,
@@ -217,7 +255,7 @@ def run_rollouts(
 ) -> Trajectories:
     """Run ``rollout`` with policy ``params`` over all conditions in fixed-size chunks (one compile)."""
     n = len(conditions)
-    keys = jax.random.split(jax.random.PRNGKey(seed), n)
+    keys = episode_keys(seed, n)
     parts = []
     start = time.time()
     for lo in range(0, n, batch):

@@ -12,7 +12,10 @@ are chosen per episode through ``reset(options=...)``:
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
 import gymnasium as gym
@@ -167,21 +170,104 @@ class PolicyController:
         return apply(self.policy, np.asarray(obs, np.float32), np)
 
 
-def run_episode(
-    env: PassiveWalkerNativeEnv, controller: Controller, steps: int, **reset_kwargs: Any
-) -> tuple[np.ndarray, np.ndarray, int | None]:
-    """Run a controller in the native env for up to ``steps`` control steps.
+@dataclasses.dataclass(frozen=True)
+class NativeEpisode:
+    """One native-MuJoCo episode of T control steps (fewer if the walker fell)."""
 
-    Returns observations (T+1, 18) and torso x (T+1,), both starting with the
-    reset state, and the step at which the walker fell (None if it did not).
-    """
+    obs: np.ndarray
+    """(T+1, 18) observations, starting with the reset state"""
+    x: np.ndarray
+    """(T+1,) torso position along the ramp (m)"""
+    work: np.ndarray
+    """(T,) positive actuator work per control step (J), measured as in the MJX rollout"""
+    fell_at: int | None
+    """the control step at which the walker fell, or None"""
+
+
+def positive_actuator_work(data: mujoco.MjData, control_dt: float) -> float:
+    """Positive actuator power at the last physics substep times the control period (J)."""
+    return float(np.maximum(data.actuator_force * data.actuator_velocity, 0.0).sum() * control_dt)
+
+
+def run_episode(env: PassiveWalkerNativeEnv, controller: Controller, steps: int, **reset_kwargs: Any) -> NativeEpisode:
+    """Run a controller in the native env for up to ``steps`` control steps (stops at a fall)."""
     obs, _ = env.reset(**reset_kwargs)
     controller.reset(obs)
-    all_obs, xs = [obs], [float(env.data.qpos[0])]
+    all_obs, xs, work = [obs], [float(env.data.qpos[0])], []
     for t in range(steps):
         obs, _, terminated, _, info = env.step(controller.act(obs))
         all_obs.append(obs)
         xs.append(info["x_position"])
+        work.append(positive_actuator_work(env.data, env.cfg.control_dt))
         if terminated:
-            return np.array(all_obs), np.array(xs), t
-    return np.array(all_obs), np.array(xs), None
+            return NativeEpisode(np.array(all_obs), np.array(xs), np.array(work), t)
+    return NativeEpisode(np.array(all_obs), np.array(xs), np.array(work), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class NativeBatch:
+    """Native episodes padded to T steps, laid out like ``walker.evaluate.Trajectories``."""
+
+    alive: np.ndarray
+    """(T, n) bool: the walker had not fallen before this step"""
+    x: np.ndarray
+    """(T+1, n) torso position (m); held at its last value after a fall"""
+    work: np.ndarray
+    """(T, n) positive actuator work (J); zero after a fall"""
+    mass: np.ndarray
+    """(n,) total mass of each episode's walker (kg)"""
+
+
+def _episode_options(condition: np.ndarray, qpos: np.ndarray, qvel: np.ndarray) -> dict[str, Any]:
+    """Reset options from one condition row (slope, friction, mass, impulse, push time, push duration) and a start state."""
+    slope, friction, mass, impulse, push_time, duration = (float(v) for v in condition)
+    return {
+        "slope_deg": slope, "friction_scale": friction, "torso_mass_scale": mass,
+        "push_impulse": impulse, "push_time": push_time, "push_duration": duration,
+        "qpos": qpos, "qvel": qvel,
+    }
+
+
+def _run_chunk(cfg: WalkerConfig, controller: Controller, conditions: np.ndarray, qpos: np.ndarray, qvel: np.ndarray) -> NativeBatch:
+    env = PassiveWalkerNativeEnv(cfg)
+    steps = cfg.episode_steps
+    n = len(conditions)
+    alive = np.zeros((steps, n), bool)
+    x = np.zeros((steps + 1, n))
+    work = np.zeros((steps, n))
+    mass = np.zeros(n)
+    for i in range(n):
+        ep = run_episode(env, controller, steps, options=_episode_options(conditions[i], qpos[i], qvel[i]))
+        done = len(ep.work)
+        alive[:done, i] = True
+        x[: done + 1, i] = ep.x
+        x[done + 1 :, i] = ep.x[-1]
+        work[:done, i] = ep.work
+        mass[i] = float(env.model.body_mass.sum())
+    env.close()
+    return NativeBatch(alive, x, work, mass)
+
+
+def native_rollouts(
+    cfg: WalkerConfig, controller: Controller, conditions: np.ndarray, qpos: np.ndarray, qvel: np.ndarray, workers: int = 1
+) -> NativeBatch:
+    """Run ``controller`` from given starts qpos, qvel (n, 6) under conditions (n, 6) in native MuJoCo.
+
+    Condition columns are ``walker.evaluate.CONDITION_NAMES``. With ``workers`` > 1
+    the episodes are split across fresh (spawned) processes, so a parent that
+    has initialised JAX is never forked.
+    """
+    n = len(conditions)
+    parts = np.array_split(np.arange(n), max(1, min(workers, n)))
+    args = [(cfg, controller, conditions[idx], qpos[idx], qvel[idx]) for idx in parts]
+    if len(args) == 1:
+        batches = [_run_chunk(*args[0])]
+    else:
+        with ProcessPoolExecutor(len(args), mp_context=multiprocessing.get_context("spawn")) as pool:
+            batches = list(pool.map(_run_chunk, *zip(*args)))
+    return NativeBatch(
+        alive=np.concatenate([b.alive for b in batches], axis=1),
+        x=np.concatenate([b.x for b in batches], axis=1),
+        work=np.concatenate([b.work for b in batches], axis=1),
+        mass=np.concatenate([b.mass for b in batches]),
+    )

@@ -19,3 +19,23 @@ def enable_compilation_cache() -> Path:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     return path
+
+
+def select_gl_backend() -> str:
+    """Choose MuJoCo's offscreen OpenGL backend through ``MUJOCO_GL`` (read when MuJoCo is imported).
+
+    An explicit ``MUJOCO_GL`` wins (``egl`` on a GPU machine). Otherwise a Linux
+    machine without a display gets ``osmesa`` (software rendering; the set-up
+    script installs it). Call this in an entry point before anything imports mujoco.
+    """
+    import sys
+
+    chosen = os.environ.get("MUJOCO_GL")
+    if not chosen:
+        headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        if not headless:
+            return "default"  # MuJoCo's own choice (GLFW with a display, CGL on macOS)
+        if "mujoco" in sys.modules:
+            raise RuntimeError("select_gl_backend() must run before mujoco is imported (MUJOCO_GL is read at import)")
+        chosen = os.environ["MUJOCO_GL"] = "osmesa"
+    return chosen

@@ -20,16 +20,19 @@ from walker.evaluate import (
     make_rollout,
     measure,
     policy_arrays,
+    episode_metrics,
     protocol_sets,
     random_conditions,
     run_rollouts,
+    start_states,
+    sweep_sets,
 )
 from walker.io import write_json
-from walker.policy import POLICY_FILENAME, load_policy, save_policy
+from walker.policy import POLICY_FILENAME, PolicyFile, load_policy, save_policy
 from walker.ppo import PpoRun
 from walker.ppo import train as ppo_train
 from walker.system import load_system
-from walker.task import ACTION_SIZE, OBS_SIZE
+from walker.task import ACTION_SIZE, OBS_HIP, OBS_HIP_VELOCITY, OBS_SIZE
 
 
 def run_demos(params: Params, system_file: str, out_npz: str, out_json: str) -> dict:
@@ -238,3 +241,204 @@ def run_ppo(
     write_json(metrics, out_json)
     print(f"[ppo {name}] {metrics}", flush=True)
     return metrics
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluatedPolicy:
+    """One policy the evaluate stage measures: its summary group, its name and its file (None for the FSM)."""
+
+    group: str
+    name: str
+    policy: PolicyFile | None
+
+
+def policies_to_evaluate(params: Params, bc_dir: str, ppo_dir: str) -> list[EvaluatedPolicy]:
+    """The FSM, the clone and every PPO run of ``params.seeds``; every file is loaded (and checked) up front."""
+    out = [EvaluatedPolicy("fsm", "fsm", None), EvaluatedPolicy("bc", "bc", load_policy(bc_dir))]
+    for variant in PPO_VARIANTS:
+        for seed in params.seeds:
+            out.append(EvaluatedPolicy(f"ppo_{variant}", f"ppo_{variant}-{seed}", load_policy(Path(ppo_dir) / f"{variant}-{seed}")))
+    return out
+
+
+def read_ppo_results(params: Params, results_dir: str) -> dict[str, list[dict]]:
+    """``results/ppo/<variant>-<seed>.json`` of every run, by variant."""
+    runs: dict[str, list[dict]] = {}
+    for variant in PPO_VARIANTS:
+        for seed in params.seeds:
+            path = Path(results_dir) / f"{variant}-{seed}.json"
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: PPO results not found (run `dvc repro ppo`)")
+            runs.setdefault(variant, []).append(json.loads(path.read_text()))
+    return runs
+
+
+def _mean_metrics(m) -> dict[str, float]:
+    return {
+        "success": float(m.success.mean()),
+        "distance_m": float(m.distance_m.mean()),
+        "speed_mps": float(m.speed_mps.mean()),
+        "cost_of_transport": float(np.nanmean(m.cost_of_transport)) if np.isfinite(m.cost_of_transport).any() else None,
+        "episodes": int(len(m.success)),
+    }
+
+
+GAIT_SECONDS = 3.0
+"""length of the gait phase portrait (s): several steps of one nominal episode"""
+
+
+def run_evaluate(
+    params: Params, system_file: str, bc_dir: str, ppo_dir: str, ppo_results_dir: str, out_summary: str, out_details: str
+) -> dict:
+    """Every policy on the nominal set, the suite and the sweeps in MJX, and on the suite in native MuJoCo."""
+    from walker.native import FsmController, PolicyController, native_rollouts
+    from walker.summary import summary
+
+    start = time.time()
+    w, ev = params.walker, params.evaluate
+    policies = policies_to_evaluate(params, bc_dir, ppo_dir)
+    ppo_runs = read_ppo_results(params, ppo_results_dir)
+    env = PassiveWalkerEnv(load_system(system_file, w), w)
+    fsm_rollout = make_rollout(env, fsm_policy(params.fsm, env), w.episode_steps)
+    learned_rollout = make_rollout(env, learned_policy(policies[1].policy), w.episode_steps)  # one compile for every file
+    sets, sweeps = protocol_sets(w, ev), sweep_sets(w, ev)
+    suite, suite_seed = sets["suite"]
+    suite_qpos, suite_qvel = start_states(env, suite_seed, len(suite))
+    gait_steps = int(GAIT_SECONDS * w.control_hz)
+    details: dict[str, dict] = {}
+    for p in policies:
+        rollout = fsm_rollout if p.policy is None else learned_rollout
+        arrays = () if p.policy is None else policy_arrays(p.policy)
+        nominal_traj, nominal = measure(rollout, *sets["nominal"], w, ev, f"evaluate {p.name}: nominal", arrays)
+        suite_traj, suite_m = measure(rollout, suite, suite_seed, w, ev, f"evaluate {p.name}: suite", arrays)
+        entry = {
+            "group": p.group,
+            "nominal": _mean_metrics(nominal),
+            "suite": _mean_metrics(suite_m),
+            "sweeps": {},
+            "gait": {
+                "hip": nominal_traj.obs[:gait_steps, 0, OBS_HIP].round(4).tolist(),
+                "hip_velocity": nominal_traj.obs[:gait_steps, 0, OBS_HIP_VELOCITY].round(4).tolist(),
+                "dt": w.control_dt,
+            },
+        }
+        for quantity, (values, conditions, seed) in sweeps.items():
+            _, m = measure(rollout, conditions, seed, w, ev, f"evaluate {p.name}: {quantity} sweep", arrays)
+            entry["sweeps"][quantity] = {"values": values.tolist(), "success": m.success.reshape(len(values), -1).mean(axis=1).tolist()}
+        controller = FsmController(params.fsm, env.geom) if p.policy is None else PolicyController(p.policy)
+        t0 = time.time()
+        native = native_rollouts(w, controller, suite.as_array(), suite_qpos, suite_qvel, ev.native_workers)
+        native_m = episode_metrics(native.alive, native.x, native.work, native.mass, w.control_dt, ev.min_speed_mps)
+        entry["suite_native"] = _mean_metrics(native_m)
+        entry["suite_cases_same_outcome"] = float((native_m.success == suite_m.success).mean())
+        details[p.name] = entry
+        print(
+            f"[evaluate] {p.name}: nominal {entry['nominal']['success']:.3f}, suite {entry['suite']['success']:.3f} (MJX) "
+            f"{entry['suite_native']['success']:.3f} (native, {time.time() - t0:.0f} s), {time.time() - start:.0f} s so far",
+            flush=True,
+        )
+
+    per_group: dict[str, list[dict]] = {}
+    for name, e in details.items():
+        per_group.setdefault(e["group"], []).append({
+            "success_nominal": e["nominal"]["success"],
+            "success_suite": e["suite"]["success"],
+            "success_suite_native": e["suite_native"]["success"],
+            "distance_m": e["nominal"]["distance_m"],
+            "speed_mps": e["nominal"]["speed_mps"],
+            "cost_of_transport": e["nominal"]["cost_of_transport"],
+        })
+    result = summary(per_group, ppo_runs)
+    write_json({"policies": details, "suite_cases": len(suite), "nominal_cases": ev.nominal_cases}, out_details)
+    write_json(result, out_summary)
+    print(f"[evaluate] {json.dumps(result)} in {time.time() - start:.0f} s", flush=True)
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class VideoJob:
+    """One video of the report: which policy, under which push, written where."""
+
+    name: str
+    title: str
+    policy: PolicyFile | None
+    push_ns: float
+    out_mp4: str
+    out_keyframes: str | None
+
+
+def _render_job(params: Params, job: VideoJob) -> dict:
+    """Record one native episode, write its mp4 (and keyframes); runs in a worker process."""
+    from walker.model import geometry, load_mj_model
+    from walker.native import FsmController, PolicyController
+    from walker.render import keyframes_xml, record, write_text, write_video
+
+    w, r = params.walker, params.report
+    controller = FsmController(params.fsm, geometry(load_mj_model(w))) if job.policy is None else PolicyController(job.policy)
+    options = {"push_impulse": job.push_ns, "push_time": r.video_push_time_s} if job.push_ns else {}
+    rec = record(w, controller, title=job.title, seconds=r.video_seconds, fps=r.video_fps, width=r.video_width,
+                 height=r.video_height, seed=params.evaluate.seed, options=options)
+    write_video(rec.frames, job.out_mp4, r.video_fps)
+    if job.out_keyframes:
+        write_text(keyframes_xml(w, rec, int(round(w.control_hz / r.keyframe_hz))), job.out_keyframes)
+    print(f"[report] {job.out_mp4}: {len(rec.frames)} frames, " + (f"fell at {rec.fell_at_s:.2f} s" if rec.fell_at_s else "walked") + f", {rec.distance_m:.1f} m", flush=True)
+    return {"video": job.out_mp4, "keyframes": job.out_keyframes, "push_ns": job.push_ns, "fell_at_s": rec.fell_at_s,
+            "distance_m": rec.distance_m, "frames": len(rec.frames)}
+
+
+def best_seed(details: dict, group: str) -> str:
+    """The name of the run in ``group`` with the highest MJX suite success (the first one on ties)."""
+    runs = [(name, e["suite"]["success"]) for name, e in details.items() if e["group"] == group]
+    return max(runs, key=lambda item: item[1])[0]
+
+
+def run_report(
+    params: Params, summary_json: str, details_json: str, ppo_live_dir: str, bc_dir: str, ppo_dir: str,
+    plots_dir: str, videos_dir: str,
+) -> dict:
+    """Plots of the evaluation, and videos (plus MJCF keyframes) of every policy kind, nominal and pushed."""
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    from walker import plots
+
+    start = time.time()
+    summary = json.loads(Path(summary_json).read_text())
+    details = json.loads(Path(details_json).read_text())["policies"]
+    plots_dir, videos_dir = Path(plots_dir), Path(videos_dir)
+
+    curves = {metric: {f"ppo_{v}": [plots.read_curve(Path(ppo_live_dir) / f"{v}-{s}/plots/metrics/eval/{metric}.tsv") for s in params.seeds]
+                       for v in PPO_VARIANTS} for metric in ("success_suite", "episode_return")}
+    plots.sample_efficiency(curves, {g: summary[g]["success_suite"] for g in ("fsm", "bc")}, plots_dir / "sample_efficiency.png")
+    sweeps = {q: {} for q in ("slope_deg", "push_impulse_ns")}
+    for e in details.values():
+        for q, data in e["sweeps"].items():
+            group = sweeps[q].setdefault(e["group"], {"values": data["values"], "success": []})
+            group["success"].append(data["success"])
+    ranges = params.ppo.randomization
+    plots.robustness(sweeps, {"slope_deg": (ranges.slope_deg.low, ranges.slope_deg.high),
+                              "push_impulse_ns": (ranges.push_impulse_ns.low, ranges.push_impulse_ns.high)}, plots_dir / "robustness.png")
+    shown = {"fsm": "fsm", "bc": "bc", "ppo_bc": best_seed(details, "ppo_bc"), "ppo_scratch": best_seed(details, "ppo_scratch")}
+    labels = {g: plots.POLICY_STYLE[g][0] + (f" (seed {name.rsplit('-', 1)[1]})" if "-" in name else "") for g, name in shown.items()}
+    plots.gait({name: {"group": g, "label": labels[g], **details[name]["gait"]} for g, name in shown.items()}, plots_dir / "gait.png")
+    per_seed: dict[str, dict[str, list[float]]] = {}
+    for e in details.values():
+        runs = per_seed.setdefault(e["group"], {"success_nominal": [], "success_suite": [], "success_suite_native": []})
+        for key, where in (("success_nominal", "nominal"), ("success_suite", "suite"), ("success_suite_native", "suite_native")):
+            runs[key].append(e[where]["success"])
+    plots.summary_bars(summary, per_seed, plots_dir / "summary.png")
+    print(f"[report] plots in {plots_dir} ({time.time() - start:.0f} s)", flush=True)
+
+    jobs = []
+    for group, name in shown.items():
+        policy = None if group == "fsm" else load_policy(Path(ppo_dir) / name.removeprefix("ppo_") if group.startswith("ppo") else bc_dir)
+        for kind, push in (("nominal", 0.0), ("pushed", params.report.video_push_ns)):
+            title = labels[group] + (f", push {push:+g} N s at {params.report.video_push_time_s:g} s" if push else ", nominal ramp")
+            keyframes = str(videos_dir / f"{group}_{kind}.keyframes.xml") if group == "ppo_bc" else None
+            jobs.append(VideoJob(f"{group}_{kind}", title, policy, push, str(videos_dir / f"{group}_{kind}.mp4"), keyframes))
+    workers = max(1, min(params.evaluate.native_workers, len(jobs)))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        index = list(pool.map(_render_job, [params] * len(jobs), jobs))
+    write_json({"videos": index}, videos_dir / "index.json")
+    print(f"[report] {len(jobs)} videos in {videos_dir} ({time.time() - start:.0f} s)", flush=True)
+    return {"plots": sorted(str(p) for p in plots_dir.glob("*.png")), "videos": index}

@@ -1,0 +1,161 @@
+"""The report's PNG figures (matplotlib, Agg backend chosen when a figure is drawn, not at import)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+POLICY_STYLE = {
+    "fsm": ("FSM expert", "#555555"),
+    "bc": ("BC clone", "#1f77b4"),
+    "ppo_bc": ("PPO from BC", "#d62728"),
+    "ppo_scratch": ("PPO from scratch", "#2ca02c"),
+}
+"""group -> (legend label, colour), the same in every figure"""
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"figure.dpi": 110, "font.size": 10, "axes.grid": True, "grid.alpha": 0.3})
+    return plt
+
+
+def _save(fig, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp.png")
+    fig.savefig(tmp, bbox_inches="tight", metadata={"Software": None})  # no version stamp: same data, same bytes
+    tmp.replace(path)
+    return path
+
+
+def read_curve(tsv: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """A dvclive metric file (columns step, value) as steps (k,) and values (k,)."""
+    with open(tsv, newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t"))[1:]
+    return np.array([float(r[0]) for r in rows]), np.array([float(r[1]) for r in rows])
+
+
+def mean_band(curves: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Seeds' curves on their common steps: steps (k,), mean, min and max (k,) each."""
+    common = sorted(set.intersection(*(set(s.tolist()) for s, _ in curves)))
+    values = np.array([[dict(zip(s.tolist(), v))[c] for c in common] for s, v in curves])
+    return np.array(common), values.mean(axis=0), values.min(axis=0), values.max(axis=0)
+
+
+def sample_efficiency(curves: Mapping[str, Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]]], refs: Mapping[str, float], path: str | Path) -> Path:
+    """Suite success and evaluation return against env steps: mean over seeds, band = min..max.
+
+    ``curves[metric][group]`` holds one (steps, values) per seed, metric in
+    {"success_suite", "episode_return"}; ``refs`` are the FSM's and BC's suite success.
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    titles = {"success_suite": ("robustness-suite success (fraction)", "Success on the 256-case suite"),
+              "episode_return": ("evaluation return (suite, mean)", "Return on the suite")}
+    for ax, (metric, (ylabel, title)) in zip(axes, titles.items()):
+        for group, seeds in curves[metric].items():
+            label, colour = POLICY_STYLE[group]
+            steps, mean, lo, hi = mean_band(seeds)
+            ax.plot(steps / 1e6, mean, color=colour, marker="o", ms=3, label=f"{label} (mean of {len(seeds)} seeds)")
+            ax.fill_between(steps / 1e6, lo, hi, color=colour, alpha=0.2, lw=0)
+        if metric == "success_suite":
+            for group, value in refs.items():
+                label, colour = POLICY_STYLE[group]
+                ax.axhline(value, color=colour, ls="--", lw=1, label=f"{label} ({value:.2f})")
+            ax.axhline(0.8, color="black", ls=":", lw=1, label="0.8 threshold")
+            ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("environment steps (millions)")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+    axes[0].legend(fontsize=8, loc="lower right")
+    fig.suptitle("Sample efficiency: shaded band = min..max over seeds", fontsize=10)
+    return _save(fig, path)
+
+
+def robustness(sweeps: Mapping[str, Mapping[str, Any]], train_ranges: Mapping[str, tuple[float, float]], path: str | Path) -> Path:
+    """Success against slope and against push impulse: per policy group the mean over seeds (thick)
+    and each seed (thin).
+
+    ``sweeps[quantity][group]`` = {"values": (p,), "success": (seeds, p)};
+    ``train_ranges`` marks the range PPO trained on.
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    labels = {"slope_deg": ("ramp slope (deg)", "Success against slope (no push)"),
+              "push_impulse_ns": ("push impulse (N s, + = downhill; 0.1 s at a random time in 2-8 s)", "Success against a push (nominal slope)")}
+    for ax, (quantity, (xlabel, title)) in zip(axes, labels.items()):
+        lo, hi = train_ranges[quantity]
+        ax.axvspan(lo, hi, color="#f2b134", alpha=0.15, lw=0, label="PPO training range")
+        for group, data in sweeps[quantity].items():
+            label, colour = POLICY_STYLE[group]
+            values, success = np.asarray(data["values"]), np.atleast_2d(np.asarray(data["success"]))
+            n = success.shape[0]
+            ax.plot(values, success.mean(axis=0), color=colour, marker="o", ms=4, lw=2, label=label + (f" (mean of {n} seeds; thin: each seed)" if n > 1 else ""))
+            if n > 1:
+                for row in success:
+                    ax.plot(values, row, color=colour, lw=0.8, alpha=0.45)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("success (fraction of episodes)")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(title)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncols=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return _save(fig, path)
+
+
+def gait(cycles: Mapping[str, Mapping[str, Any]], path: str | Path) -> Path:
+    """Hip angle against hip angular velocity over a few steps, one panel per policy, the FSM's cycle behind each.
+
+    ``cycles[name]`` = {"group", "label", "hip" (k,), "hip_velocity" (k,)}.
+    """
+    plt = _pyplot()
+    names = list(cycles)
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.4), sharex=True, sharey=True)
+    reference = cycles.get("fsm")
+    for ax, name in zip(np.atleast_1d(axes), names):
+        c = cycles[name]
+        if reference is not None and name != "fsm":
+            ax.plot(reference["hip"], reference["hip_velocity"], color="#bbbbbb", lw=1, label="FSM expert")
+        ax.plot(c["hip"], c["hip_velocity"], color=POLICY_STYLE[c["group"]][1], lw=1.2, label=c["label"])
+        ax.set_title(c["label"], fontsize=9)
+        ax.set_xlabel("hip angle (rad)")
+        ax.legend(fontsize=7, loc="upper left")
+    np.atleast_1d(axes)[0].set_ylabel("hip angular velocity (rad/s)")
+    fig.suptitle("Gait phase portraits, nominal ramp (first seconds of one episode)", fontsize=10)
+    return _save(fig, path)
+
+
+def summary_bars(summary: Mapping[str, Mapping[str, float]], seeds: Mapping[str, Mapping[str, Sequence[float]]], path: str | Path) -> Path:
+    """Success on the nominal set, on the suite in MJX and on the suite in native MuJoCo, per policy group.
+
+    Bars are ``summary``'s means; ``seeds[group][key]`` puts each run's value on its bar as a dot.
+    """
+    plt = _pyplot()
+    groups = [g for g in POLICY_STYLE if g in summary]
+    keys = [("success_nominal", "nominal set (MJX)"), ("success_suite", "robustness suite (MJX)"), ("success_suite_native", "robustness suite (native MuJoCo)")]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    width = 0.8 / len(keys)
+    x = np.arange(len(groups))
+    for i, (key, label) in enumerate(keys):
+        pos = x + (i - 1) * width
+        bars = ax.bar(pos, [summary[g][key] for g in groups], width, label=label, color=["#9ecae1", "#3182bd", "#08519c"][i])
+        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
+        for xi, g in zip(pos, groups):
+            runs = seeds.get(g, {}).get(key, [])
+            if len(runs) > 1:
+                ax.plot([xi] * len(runs), runs, "o", color="black", ms=3.5, mfc="white", label="one seed" if (i, g) == (0, groups[-1]) else None)
+    ax.set_xticks(x, [POLICY_STYLE[g][0] for g in groups])
+    ax.set_ylabel("success (fraction of episodes)")
+    ax.set_ylim(0, 1.15)
+    ax.set_title("Every policy on the same cases (PPO bars: mean over seeds; dots: each seed)")
+    ax.legend(fontsize=8, loc="upper left", ncols=4)
+    return _save(fig, path)
