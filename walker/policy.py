@@ -35,6 +35,8 @@ import numpy as np
 from walker.config import ACTIVATIONS
 from walker.task import ACTION_SIZE, OBS_SIZE
 
+POLICY_FILENAME = "policy.walker"
+"""Name of the policy file inside a model folder such as ``models/bc/``."""
 MAGIC = b"WLKPOL\x00\x01"
 FORMAT_VERSION = 1
 SQUASHES = ("tanh",)
@@ -87,10 +89,15 @@ def activation_fn(name: str, xp: ModuleType):
     raise ValueError(f"unknown activation '{name}'; choose one of {list(ACTIVATIONS)}")
 
 
+def normalise(obs: Any, mean: Any, std: Any) -> Any:
+    """The policy's input: (obs - mean) / std, obs (..., obs_size)."""
+    return (obs - mean) / std
+
+
 def pre_squash(policy: PolicyFile, obs: Any, xp: ModuleType) -> Any:
     """The Gaussian mean before squashing: obs (..., obs_size) -> (..., action_size)."""
     act = activation_fn(policy.activation, xp)
-    x = (obs - policy.obs_mean) / policy.obs_std
+    x = normalise(obs, policy.obs_mean, policy.obs_std)
     last = len(policy.weights) - 1
     for i, (w, b) in enumerate(zip(policy.weights, policy.biases)):
         x = x @ w + b
@@ -249,6 +256,3 @@ def load_policy(path: str | Path, obs_size: int = OBS_SIZE, action_size: int = A
     check_compatible(policy, str(path), obs_size, action_size)
     return policy
 
-
-POLICY_FILENAME = "policy.walker"
-"""Name of the policy file inside a model folder such as ``models/bc/``."""

@@ -165,7 +165,7 @@ def seeded_params(run: PpoRun) -> tuple[Any, dict, None] | None:
 
 
 def _train_kwargs(env: PassiveWalkerEnv, run: PpoRun) -> dict[str, Any]:
-    """Every ``brax...ppo.train`` argument that comes from params (all but callbacks and restore)."""
+    """Every ``brax...ppo.train`` argument but the callbacks: settings from params and the run's start (restore_params)."""
     cfg = run.cfg
     return dict(
         environment=env,

@@ -28,7 +28,7 @@ from walker.evaluate import (
     sweep_sets,
 )
 from walker.io import write_json
-from walker.policy import POLICY_FILENAME, PolicyFile, load_policy, save_policy
+from walker.policy import POLICY_FILENAME, PolicyFile, load_policy, normalise, save_policy
 from walker.ppo import PpoRun
 from walker.ppo import train as ppo_train
 from walker.system import load_system
@@ -95,10 +95,9 @@ def run_bc(
     ds = load_dataset(demos_file)
     train, val = split_by_episode(ds.episode, cfg.val_fraction, cfg.seed)
     obs_mean, obs_std = fit_normaliser(ds.obs[train])
-    normalise = lambda obs: (obs - obs_mean) / obs_std  # noqa: E731
     targets = clip_targets(ds.action, cfg.action_limit)
-    x_train, y_train = normalise(ds.obs[train]), targets[train]
-    x_val, y_val = normalise(ds.obs[val]), targets[val]
+    x_train, y_train = normalise(ds.obs[train], obs_mean, obs_std), targets[train]
+    x_val, y_val = normalise(ds.obs[val], obs_mean, obs_std), targets[val]
     print(f"[bc] {len(x_train)} training pairs, {len(x_val)} validation pairs (split by episode)", flush=True)
 
     key, init_key = jax.random.split(jax.random.PRNGKey(cfg.seed))
@@ -137,7 +136,7 @@ def run_bc(
             conditions = random_conditions(cfg.dagger_episodes, seed, w.randomization)
             traj = run_rollouts(rollout, conditions, seed, ev.rollout_batch, f"dagger round {round_index + 1}", arrays)
             visited = traj.alive  # (T, n): states before a fall, labelled by the FSM running alongside
-            x_train = np.concatenate([x_train, normalise(traj.obs[visited])])
+            x_train = np.concatenate([x_train, normalise(traj.obs[visited], obs_mean, obs_std)])
             y_train = np.concatenate([y_train, clip_targets(traj.label[visited], cfg.action_limit)])
             print(f"[bc] dagger round {round_index + 1}: +{int(visited.sum())} labelled pairs, {len(x_train)} in all", flush=True)
             key, sub = jax.random.split(key)
