@@ -22,6 +22,8 @@ from walker.model import gravity, resolve_model_file
 from walker.native import Controller, PassiveWalkerNativeEnv, positive_actuator_work
 
 CAMERA = "track"
+AFTER_FALL_S = 0.5
+"""how long a rollout is simulated after a fall (s) before the video holds still"""
 PUSH_ARROW_S = 0.5
 """how long the push arrow stays on screen (s): longer than a 0.1 s push, so it can be seen"""
 
@@ -33,7 +35,7 @@ class Recording:
     frames: list[np.ndarray]
     """(F,) images, each (height, width, 3) uint8"""
     time: np.ndarray
-    """(T+1,) simulated time (s) of each recorded state"""
+    """(T+1,) simulated time (s) of each recorded state (fewer states after a fall)"""
     qpos: np.ndarray
     """(T+1, 6)"""
     qvel: np.ndarray
@@ -98,8 +100,9 @@ def record(
 ) -> Recording:
     """Run ``controller`` for ``seconds`` in native MuJoCo and render frames at ``fps``.
 
-    The simulation goes on after a fall (the video shows it); metrics count
-    until the fall. ``options`` are the native env's reset options (slope, push, ...).
+    After a fall the simulation runs on for ``AFTER_FALL_S`` and then stops
+    (only the feet collide with the floor, so what follows would not be
+    physical); the video holds that last state. Metrics count until the fall. ``options`` are the native env's reset options (slope, push, ...).
     """
     env = PassiveWalkerNativeEnv(cfg)
     model, data = env.model, env.data
@@ -118,18 +121,23 @@ def record(
     distance = 0.0
     try:
         for t in range(steps + 1):
-            times.append(data.time)
-            qpos.append(data.qpos.copy())
-            qvel.append(data.qvel.copy())
-            ctrl.append(data.ctrl.copy())
+            clock = t * cfg.control_dt
+            frozen = fell_at is not None and clock >= fell_at + AFTER_FALL_S
+            if not frozen:
+                times.append(data.time)
+                qpos.append(data.qpos.copy())
+                qvel.append(data.qvel.copy())
+                ctrl.append(data.ctrl.copy())
             if t % every == 0:
                 renderer.update_scene(data, camera=CAMERA)
                 status = f"fell at {fell_at:.2f} s" if fell_at is not None else f"{data.qpos[0] - x0:.1f} m"
-                lines = [title, f"t = {data.time:4.1f} s   {status}"]
-                pushing = push_time <= data.time < push_time + PUSH_ARROW_S
+                lines = [title, f"t = {clock:4.1f} s   {status}"]
+                pushing = push_time <= clock < push_time + PUSH_ARROW_S
                 frames.append(annotate(renderer.render(), lines, push_impulse if pushing else 0.0))
             if t == steps:
                 break
+            if frozen:
+                continue
             action = controller.act(obs)
             obs, _, terminated, _, _ = env.step(action)
             if fell_at is None:
