@@ -22,7 +22,7 @@ from walker.model import gravity, resolve_model_file
 from walker.native import Controller, PassiveWalkerNativeEnv, positive_actuator_work
 
 CAMERA = "track"
-AFTER_FALL_S = 0.5
+AFTER_FALL_S = 0.2
 """how long a rollout is simulated after a fall (s) before the video holds still"""
 PUSH_ARROW_S = 0.5
 """how long the push arrow stays on screen (s): longer than a 0.1 s push, so it can be seen"""
