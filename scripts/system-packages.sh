@@ -8,7 +8,8 @@ if [[ "$(uname -s)" != "Linux" ]]; then
   echo "system-packages: $(uname -s) needs no extra packages"
   exit 0
 fi
-if ldconfig -p 2>/dev/null | grep -q 'libOSMesa\.so'; then
+ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)  # /sbin may not be on a user's PATH
+if "$ldconfig" -p 2>/dev/null | grep -q 'libOSMesa\.so'; then
   echo "system-packages: OSMesa found"
   exit 0
 fi
