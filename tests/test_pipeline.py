@@ -39,7 +39,22 @@ TINY = {
     ("report", "video_seconds"): 0.2,
     ("report", "video_width"): 64,
     ("report", "video_height"): 48,
+    ("bench", "batch_sizes"): [2],
+    ("bench", "physics_steps"): 4,
+    ("bench", "gait_episodes"): 1,
+    ("bench", "repeats"): 1,
+    ("bench", "ppo_env_steps"): 80,
+    ("bench", "solvers"): {"converged": {"solver": "newton", "iterations": 100, "ls_iterations": 50}},
+    ("bench", "solver_batch"): 2,
+    ("bench", "drift_seconds"): 0.1,
+    ("bench", "drift_cases"): 1,
+    ("capacity", "networks"): {"tiny": {"policy_hidden_sizes": [8], "value_hidden_sizes": [8]}},
+    ("capacity", "num_timesteps"): 80,
 }
+BENCH_KEYS = (
+    "native_physics_steps_per_s", "mjx_physics_steps_per_s", "mjx_best_batch", "ratio_mjx_to_native",
+    "env_ctrl_steps_per_s", "ppo_env_steps_per_s", "device", "by_batch",
+)
 SUMMARY_KEYS = ("success_nominal", "success_suite", "success_suite_native", "distance_m", "speed_mps", "cost_of_transport")
 PLOTS = ("sample_efficiency.png", "robustness.png", "gait.png", "summary.png")
 PPO_RUNS = ("bc-0", "scratch-0")
@@ -103,8 +118,13 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     root, env = tiny_repo
     dvc = [sys.executable, "-m", "dvc"]
     first = _run(dvc + ["repro"], root, env)
-    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), "evaluate", "report"):
+    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), "evaluate", "report", "bench", "solvers"):
         assert f"Running stage '{stage}'" in first
+    assert "capacity" not in first  # a separate pipeline
+    bench = json.loads((root / "results/bench.json").read_text())
+    assert set(BENCH_KEYS) <= set(bench) and bench["ppo_env_steps_per_s"] > 0
+    converged = json.loads((root / "results/solvers.json").read_text())["converged"]
+    assert converged["setting_vs_reference_x_m"] == 0.0 and converged["mjx_vs_native_x_m"] < 0.01
     metrics = json.loads((root / "results/demos.json").read_text())
     for key in ("pairs", "episodes", "expert_success_nominal", "expert_distance_m_nominal", "expert_speed_mps_nominal", "expert_success_suite"):
         assert key in metrics
@@ -163,6 +183,16 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     assert "demos" in stale and "system" not in stale
     fourth = _run(dvc + ["repro", "demos"], root, env)
     assert "Running stage 'demos'" in fourth and "Running stage 'system'" not in fourth
+
+
+def test_capacity_sweep_is_its_own_pipeline(tiny_repo):
+    root, env = tiny_repo
+    out = _run([sys.executable, "-m", "dvc", "repro", "capacity/dvc.yaml"], root, env)
+    assert "Running stage 'capacity/dvc.yaml:train@tiny'" in out and "Running stage 'capacity/dvc.yaml:plot'" in out
+    run = json.loads((root / "results/capacity/tiny.json").read_text())
+    assert run["policy_hidden_sizes"] == [8] and run["policy_parameters"] == 18 * 8 + 8 + 8 * 6 + 6
+    assert 0.0 <= run["success_suite_final"] <= 1.0 and run["train_steps_per_s"] > 0 and run["env_steps"] >= 80
+    assert (root / "results/capacity.png").stat().st_size > 10_000
 
 
 def test_bad_params_fail_before_computation(tiny_repo):

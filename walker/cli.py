@@ -7,6 +7,10 @@
                                        run the evaluation protocol (nominal set, or the robustness suite) on one policy
   walker render --policy PATH|fsm --out FILE.mp4 [--push N_S --at SECONDS] [--slope DEG] [--keyframes FILE.xml]
                                        render one native-MuJoCo episode to a video (and MJCF keyframes)
+  walker bench [--out FILE.json] [--plot FILE.png]
+                                       native MuJoCo against batched MJX, the env and PPO (sizes: params `bench`)
+  walker bench --solvers [--out FILE.json] [--table FILE.md]
+                                       the solver settings in `bench.solvers`: speed and drift from native MuJoCo
 """
 
 from __future__ import annotations
@@ -129,6 +133,33 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from walker.runtime import enable_compilation_cache, use_all_cpu_cores
+
+    use_all_cpu_cores()  # before jax is imported
+    params = load_params(args.params)  # validate before any computation
+    from walker import bench
+    from walker.io import write_json, write_text
+
+    enable_compilation_cache()
+    if args.solvers:
+        result = bench.solver_table(params)
+        if args.table:
+            write_text(bench.solver_markdown(result, params), args.table)
+    else:
+        result = bench.throughput(params)
+        if args.plot:
+            from walker.plots import bench_throughput
+
+            bench_throughput(result, args.plot)
+    if args.out:
+        write_json(result, args.out)
+    print(json.dumps(result, indent=2, sort_keys=True))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="walker", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--keyframes", default=None, metavar="FILE.xml", help="also write the rollout as MJCF keyframes")
     r.add_argument("--params", default="params.yaml")
     r.set_defaults(func=_cmd_render)
+    b = sub.add_parser("bench", help="throughput: native MuJoCo against batched MJX, the env and PPO training")
+    b.add_argument("--solvers", action="store_true", help="the solver table instead (bench.solvers)")
+    b.add_argument("--out", default=None, help="also write the result as JSON")
+    b.add_argument("--plot", default=None, metavar="FILE.png", help="throughput against batch size (not with --solvers)")
+    b.add_argument("--table", default=None, metavar="FILE.md", help="the solver table as markdown (with --solvers)")
+    b.add_argument("--params", default="params.yaml")
+    b.set_defaults(func=_cmd_bench)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

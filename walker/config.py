@@ -258,6 +258,49 @@ class PpoConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class SolverSetting:
+    """One constraint-solver setting of MuJoCo and MJX."""
+
+    solver: str = _field("constraint solver", choices=("newton", "cg"))
+    iterations: int = _field("main solver iterations per physics step", range=(1, 1000))
+    ls_iterations: int = _field("line-search iterations per solver iteration", range=(1, 1000))
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchConfig:
+    """Throughput benchmarks and the solver table (block `bench`; stages `bench` and `solvers`)."""
+
+    batch_sizes: tuple[int, ...] = _field("MJX batch sizes (environments stepped at once)", range=(1, 1_000_000))
+    physics_steps: int = _field("physics steps per timed call", range=(1, 100_000))
+    gait_episodes: int = _field("recorded FSM episodes (start states and controls) that every batch cycles through", range=(1, 100_000))
+    repeats: int = _field("timed calls per measurement after the first (compiling) one; the best counts", range=(1, 100))
+    native_threads: int = _field("threads of the native mujoco.rollout; 0 = every core", range=(0, 4096))
+    ppo_env_steps: int = _field("env steps of the PPO throughput run (two training epochs; the second is timed)", range=(1, 10**9))
+    solvers: dict[str, SolverSetting] = _field("named solver settings compared in results/solvers.md")
+    reference_solver: SolverSetting = _field("the converged native-MuJoCo solver that drift is measured against")
+    solver_batch: int = _field("MJX batch size of the solver table's throughput column", range=(1, 1_000_000))
+    drift_seconds: float = _field("simulated seconds of FSM gait over which drift is measured", range=(0.01, 60.0))
+    drift_cases: int = _field("FSM episodes (nominal starts) the drift is averaged over", range=(1, 10_000))
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSize:
+    """Actor and critic widths of one capacity-sweep run."""
+
+    policy_hidden_sizes: tuple[int, ...] = _field("actor hidden widths", range=(1, 8192))
+    value_hidden_sizes: tuple[int, ...] = _field("critic hidden widths", range=(1, 8192))
+
+
+@dataclasses.dataclass(frozen=True)
+class CapacityConfig:
+    """The capacity sweep: PPO from scratch at several network sizes (block `capacity`, pipeline capacity/dvc.yaml)."""
+
+    networks: dict[str, NetworkSize] = _field("named network sizes, one PPO run each")
+    num_timesteps: int = _field("env steps per run (the rest of the PPO settings come from block `ppo`)", range=(1, 10**10))
+    seed: int = _field("PPO seed of every run", range=(0, 2**31 - 1))
+
+
+@dataclasses.dataclass(frozen=True)
 class Params:
     """The whole ``params.yaml``."""
 
@@ -269,6 +312,8 @@ class Params:
     ppo: PpoConfig = _field("PPO stages")
     seeds: tuple[int, ...] = _field("training seeds (one PPO run per variant and seed)", range=(0, 2**31 - 1))
     report: ReportConfig = _field("report stage: videos and keyframes")
+    bench: BenchConfig = _field("benchmarks and the solver table")
+    capacity: CapacityConfig = _field("capacity sweep (a separate pipeline: capacity/dvc.yaml)")
 
     def __post_init__(self) -> None:
         if tuple(self.ppo.policy_hidden_sizes) != tuple(self.bc.hidden_sizes) or self.ppo.activation != self.bc.activation:

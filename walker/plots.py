@@ -159,3 +159,61 @@ def summary_bars(summary: Mapping[str, Mapping[str, float]], seeds: Mapping[str,
     ax.set_title("Every policy on the same cases (PPO bars: mean over seeds; dots: each seed)")
     ax.legend(fontsize=8, loc="upper left", ncols=4)
     return _save(fig, path)
+
+
+def bench_throughput(bench: Mapping[str, Any], path: str | Path) -> Path:
+    """Physics steps/s of batched MJX against batch size, with native MuJoCo drawn across."""
+    plt = _pyplot()
+    batches = sorted(bench["by_batch"], key=int)
+    x = [int(b) for b in batches]
+    y = [bench["by_batch"][b]["mjx_physics_steps_per_s"] for b in batches]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    ax.plot(x, y, "o-", color="#d62728", label="MJX (batch split over every device)")
+    native = bench["native_physics_steps_per_s"]
+    ax.axhline(native, color="#555555", ls="--", label=f"native mujoco.rollout, {bench['native_threads']} threads")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("environments stepped at once (batch size)")
+    ax.set_ylabel("physics steps per second")
+    best = bench["mjx_best_batch"]
+    ax.set_title(f"{bench['device']}: best MJX / native = {bench['ratio_mjx_to_native']:.2f} at batch {best}", fontsize=10)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    out = _save(fig, path)
+    plt.close(fig)
+    return out
+
+
+def capacity(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
+    """The capacity sweep: success and return, then training speed and memory, against parameter count."""
+    plt = _pyplot()
+    rows = sorted(rows, key=lambda r: r["policy_parameters"] + r["value_parameters"])
+    n = [r["policy_parameters"] + r["value_parameters"] for r in rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax1.plot(n, [r["success_suite_final"] for r in rows], "o-", color="#2ca02c", label="suite success (left axis)")
+    ax1.set_ylim(-0.05, 1.05)
+    ax1.set_ylabel("robustness-suite success (fraction)")
+    ret = ax1.twinx()
+    ret.plot(n, [r["eval_return_final"] for r in rows], "s--", color="#9467bd", label="suite return (right axis)")
+    ret.set_ylabel("mean episode return")
+    ret.grid(False)
+    for r, x in zip(rows, n):
+        ax1.annotate(r["network"], (x, r["success_suite_final"]), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
+    ax1.set_title(f"PPO from scratch after {rows[0]['env_steps']:,} env steps", fontsize=10)
+    ax1.legend(handles=ax1.get_lines() + ret.get_lines(), loc="upper left", fontsize=8)
+    ax2.plot(n, [r["train_steps_per_s"] for r in rows], "o-", color="#d62728", label="training env steps/s (left axis)")
+    ax2.set_ylabel("training env steps per second")
+    ax2.set_yscale("log")
+    mem = ax2.twinx()
+    mem.plot(n, [r["host_peak_rss_mb"] for r in rows], "s--", color="#555555", label="peak memory (right axis)")
+    mem.set_ylabel("peak resident memory (MB)")
+    mem.grid(False)
+    ax2.legend(handles=ax2.get_lines() + mem.get_lines(), loc="upper right", fontsize=8)
+    ax2.set_title("cost of capacity", fontsize=10)
+    for ax in (ax1, ax2):
+        ax.set_xscale("log")
+        ax.set_xlabel("actor + critic parameters")
+    fig.tight_layout()
+    out = _save(fig, path)
+    plt.close(fig)
+    return out

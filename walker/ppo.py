@@ -242,3 +242,21 @@ def train(
     _, params, _ = ppo_train.train(**kwargs, progress_fn=progress_fn, policy_params_fn=policy_params_fn)
     check_finite(params[:2], f"{label} at the end")
     return policy_from_brax(params[0], params[1], cfg.activation), last_step[0]
+
+
+def training_steps_per_s(env: PassiveWalkerEnv, run: PpoRun) -> float:
+    """Env steps/s of Brax PPO training on one device (as the ppo stage runs it), compilation excluded.
+
+    Trains ``run.num_timesteps`` in two epochs and returns Brax's ``training/sps``
+    of the second: the first one includes compiling the training step.
+    """
+    rates: list[float] = []
+
+    def progress_fn(step: int, metrics: dict) -> None:
+        if "training/sps" in metrics:
+            rates.append(float(metrics["training/sps"]))
+
+    ppo_train.train(**{**_train_kwargs(env, run), "num_evals": 3, "max_devices_per_host": 1}, progress_fn=progress_fn)
+    if len(rates) < 2:
+        raise ValueError(f"PPO ran {len(rates)} training epochs; raise the env steps ({run.num_timesteps}) to get two")
+    return rates[-1]

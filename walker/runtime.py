@@ -39,3 +39,23 @@ def select_gl_backend() -> str:
             raise RuntimeError("select_gl_backend() must run before mujoco is imported (MUJOCO_GL is read at import)")
         chosen = os.environ["MUJOCO_GL"] = "osmesa"
     return chosen
+
+
+def use_all_cpu_cores() -> int:
+    """Give XLA one CPU device per core (``--xla_force_host_platform_device_count``); returns the count.
+
+    One XLA CPU device runs a vmapped physics step on a single core, so the
+    benchmark splits its batch over one device per core to compare with native
+    MuJoCo on all cores. Only the CPU platform is affected (a GPU stays one
+    device). XLA reads the flag when JAX starts: call this before importing jax.
+    """
+    import sys
+
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_force_host_platform_device_count" in flags:  # the user's choice
+        return int(flags.split("xla_force_host_platform_device_count=")[1].split()[0])
+    if "jax" in sys.modules:
+        raise RuntimeError("use_all_cpu_cores() must run before jax is imported (XLA_FLAGS is read at start-up)")
+    cores = os.cpu_count() or 1
+    os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={cores}".strip()
+    return cores
