@@ -198,10 +198,23 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     assert "Running stage 'bc'" in forced
     assert _lock_md5(root, "bc", "models/bc") == policy_md5, "same params and seed must give a bit-identical policy file"
 
-    experiment = _run(dvc + ["exp", "run", "-S", "ppo.learning_rate=0.001", "ppo"], root, env)  # up to the ppo stages
-    assert "Running stage 'ppo@bc-0'" in experiment and "Running stage 'ppo@scratch-0'" in experiment
-    for stage in ("system", "demos", "bc"):
-        assert f"Running stage '{stage}'" not in experiment
+    # the README's parallel-experiments recipe: queue two, run them two at a time, compare
+    rates = ("0.001", "0.002")
+    for rate in rates:
+        _run(dvc + ["exp", "run", "--queue", "-S", f"ppo.learning_rate={rate}", "-n", f"lr-{rate}", "ppo"], root, env)
+    _run(dvc + ["queue", "start", "-j", "2"], root, env)
+    deadline = time.monotonic() + 900
+    while any(word in _run(dvc + ["queue", "status"], root, env) for word in ("Queued", "Running")):
+        assert time.monotonic() < deadline, _run(dvc + ["queue", "status"], root, env)
+        time.sleep(5)
+    assert _run(dvc + ["queue", "status"], root, env).count("Success") == 2
+    for rate in rates:
+        log = _run(dvc + ["queue", "logs", f"lr-{rate}"], root, env)  # up to the ppo stages only
+        assert "Running stage 'ppo@bc-0'" in log and "Running stage 'ppo@scratch-0'" in log, log[-3000:]
+        for stage in ("system", "demos", "bc"):
+            assert f"Running stage '{stage}'" not in log
+    table = _run(dvc + ["exp", "show", "--no-pager", "--md", "--keep", "Experiment|learning_rate"], root, env)
+    assert all(f"lr-{rate}" in table and rate in table for rate in rates), table
 
     _edit_params(root / "params.yaml", {("bc", "learning_rate"): 0.01})
     third = _run(dvc + ["repro", "bc"], root, env)

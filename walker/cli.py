@@ -82,6 +82,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     params = load_params(args.params)
     policy = _load_policy_arg(args.policy)
+    from walker.runtime import configure_jax
+
+    configure_jax()
     from walker.env import PassiveWalkerEnv
     from walker.evaluate import episode_metrics, fsm_policy, learned_policy, make_rollout, measure, policy_arrays, protocol_sets, start_states
     from walker.native import FsmController, PolicyController, native_rollouts
