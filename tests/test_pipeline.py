@@ -175,6 +175,14 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     second = _run(dvc + ["repro"], root, env)
     assert "Running stage" not in second
 
+    _edit_params(root / "params.yaml", {("report", "video_fps"): 10})
+    report_only = _run(dvc + ["repro"], root, env)
+    assert "Running stage 'report'" in report_only and "Running stage 'evaluate'" not in report_only
+
+    forced = _run(dvc + ["repro", "--force", "--single-item", "bc"], root, env)
+    assert "Running stage 'bc'" in forced
+    assert _lock_md5(root, "bc", "models/bc") == policy_md5, "same params and seed must give a bit-identical policy file"
+
     # interrupted runs lose nothing and rerun to the same bits (Ctrl-C on one, kill -9 on the other)
     built = {run: _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}") for run in PPO_RUNS}
     demos_md5 = _lock_md5(root, "demos", "data/demos.npz")
@@ -183,20 +191,12 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
         assert not (root / f"models/ppo/{run}/policy.walker").exists(), f"{run}: an interrupted stage left a policy file"
     stale = json.loads(_status(root, env))
     assert {f"ppo@{run}" for run in PPO_RUNS} <= set(stale)
-    resumed = _run(dvc + ["repro"], root, env)
+    resumed = _run(dvc + ["repro", *(f"ppo@{run}" for run in PPO_RUNS)], root, env)
     assert "Running stage 'bc'" not in resumed and "Running stage 'demos'" not in resumed
     for run in PPO_RUNS:
         assert _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}") == built[run], f"{run}: rerun after interruption differs"
     _run(dvc + ["repro", "--force", "--single-item", "demos"], root, env)
     assert _lock_md5(root, "demos", "data/demos.npz") == demos_md5, "same params and seed must give bit-identical demos"
-
-    _edit_params(root / "params.yaml", {("report", "video_fps"): 10})
-    report_only = _run(dvc + ["repro"], root, env)
-    assert "Running stage 'report'" in report_only and "Running stage 'evaluate'" not in report_only
-
-    forced = _run(dvc + ["repro", "--force", "--single-item", "bc"], root, env)
-    assert "Running stage 'bc'" in forced
-    assert _lock_md5(root, "bc", "models/bc") == policy_md5, "same params and seed must give a bit-identical policy file"
 
     # the README's parallel-experiments recipe: queue two, run them two at a time, compare
     rates = ("0.001", "0.002")
