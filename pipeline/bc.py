@@ -6,12 +6,12 @@ Usage: python pipeline/bc.py PARAMS_FILE SYSTEM_PICKLE DEMOS_NPZ DEMOS_JSON OUT_
 import sys
 
 from walker.config import load_params
-from walker.runtime import enable_compilation_cache
+from walker.runtime import configure_jax
 from walker.stages import run_bc
 
 
 if __name__ == "__main__":
     params_file, system_file, demos_file, demos_json, out_dir, out_json, live_dir = sys.argv[1:]
     params = load_params(params_file)  # validate before any computation
-    enable_compilation_cache()
+    configure_jax()
     run_bc(params, system_file, demos_file, demos_json, out_dir, out_json, live_dir)

@@ -7,11 +7,11 @@ import sys
 
 from walker.capacity import run_capacity
 from walker.config import load_params
-from walker.runtime import enable_compilation_cache
+from walker.runtime import configure_jax
 
 
 if __name__ == "__main__":
     params_file, system_file, network, out_json = sys.argv[1:]
     params = load_params(params_file)  # validate before any computation
-    enable_compilation_cache()
+    configure_jax()
     run_capacity(params, network, system_file, out_json)

@@ -6,12 +6,12 @@ Usage: python pipeline/evaluate.py PARAMS_FILE SYSTEM_PICKLE BC_MODEL_DIR PPO_MO
 import sys
 
 from walker.config import load_params
-from walker.runtime import enable_compilation_cache
+from walker.runtime import configure_jax
 from walker.stages import run_evaluate
 
 
 if __name__ == "__main__":
     params_file, system_file, bc_dir, ppo_dir, ppo_results, out_summary, out_details = sys.argv[1:]
     params = load_params(params_file)  # validate before any computation
-    enable_compilation_cache()
+    configure_jax()
     run_evaluate(params, system_file, bc_dir, ppo_dir, ppo_results, out_summary, out_details)

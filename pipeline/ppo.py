@@ -6,12 +6,12 @@ Usage: python pipeline/ppo.py PARAMS_FILE SYSTEM_PICKLE BC_MODEL_DIR VARIANT SEE
 import sys
 
 from walker.config import load_params
-from walker.runtime import enable_compilation_cache
+from walker.runtime import configure_jax
 from walker.stages import run_ppo
 
 
 if __name__ == "__main__":
     params_file, system_file, bc_dir, variant, seed, out_dir, out_json, live_dir = sys.argv[1:]
     params = load_params(params_file)  # validate before any computation
-    enable_compilation_cache()
+    configure_jax()
     run_ppo(params, variant, int(seed), system_file, bc_dir, out_dir, out_json, live_dir)

@@ -13,8 +13,8 @@ if __name__ == "__main__":
 
     from walker.bench import run_solvers
     from walker.config import load_params
-    from walker.runtime import enable_compilation_cache
+    from walker.runtime import configure_jax
 
     params = load_params(params_file)  # validate before any computation
-    enable_compilation_cache()
+    configure_jax()
     run_solvers(params, out_json, out_md)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from walker.cli import main
@@ -55,3 +58,30 @@ def test_evaluate_command_names_a_missing_policy(tmp_path, capsys):
 
     assert main(["evaluate", "--policy", str(tmp_path / "nope"), "--params", str(REPO / "params.yaml")]) == 2
     assert str(tmp_path / "nope") in capsys.readouterr().err
+
+
+def _info(params: Path, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(extra_env or {})}
+    return subprocess.run([sys.executable, "-m", "walker.cli", "info", "--params", str(params)], env=env, capture_output=True, text=True)
+
+
+def test_info_reports_versions_devices_rendering_and_params(tmp_path):
+    proc = _info(REPO / "params.yaml")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for key in ("jax: ", "mujoco: ", "brax: ", "dvc: ", "jax devices: cpu", "mujoco rendering: ", "params (", "): valid"):
+        assert key in out, key
+    bad = tmp_path / "params.yaml"
+    bad.write_text((REPO / "params.yaml").read_text().replace("timestep: 0.005", "timestep: -1"))
+    proc = _info(bad)
+    assert proc.returncode == 1 and "INVALID" in proc.stdout and "walker.timestep: -1.0 is out of range" in proc.stdout
+    assert "jax: " in proc.stdout  # the rest of the report is still there
+
+
+def test_share_gpu_memory_defaults_and_respects_the_user():
+    code = "from walker.runtime import share_gpu_memory; import os; share_gpu_memory(); print(os.environ.get('XLA_PYTHON_CLIENT_PREALLOCATE'))"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XLA_")}
+    env["PYTHONPATH"] = str(REPO)
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "false"
+    env["XLA_PYTHON_CLIENT_MEM_FRACTION"] = "0.3"
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "None"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -102,6 +104,21 @@ def tiny_repo(tmp_path_factory):
     return root, env
 
 
+def _interrupt(cmd: list[str], cwd: Path, env: dict[str, str], started: str, sig: signal.Signals, timeout: float = 600.0) -> None:
+    """Run ``cmd`` in its own process group; once a line containing ``started`` appears, send ``sig`` to the group."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if started in line or time.monotonic() > deadline:
+            break
+    assert any(started in line for line in seen), "".join(seen)[-3000:]
+    os.killpg(proc.pid, sig)
+    proc.wait(timeout=120)
+    assert proc.returncode != 0
+
+
 def _status(root: Path, env: dict[str, str]) -> str:
     """`dvc status --json` (stdout only: the stages that are out of date)."""
     proc = subprocess.run([sys.executable, "-m", "dvc", "status", "--json"], cwd=root, env=env, capture_output=True, text=True)
@@ -166,10 +183,38 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     assert "Running stage 'bc'" in forced
     assert _lock_md5(root, "bc", "models/bc") == policy_md5, "same params and seed must give a bit-identical policy file"
 
-    experiment = _run(dvc + ["exp", "run", "-S", "ppo.learning_rate=0.001", "ppo"], root, env)  # up to the ppo stages
-    assert "Running stage 'ppo@bc-0'" in experiment and "Running stage 'ppo@scratch-0'" in experiment
-    for stage in ("system", "demos", "bc"):
-        assert f"Running stage '{stage}'" not in experiment
+    # interrupted runs lose nothing and rerun to the same bits (Ctrl-C on one, kill -9 on the other)
+    built = {run: _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}") for run in PPO_RUNS}
+    demos_md5 = _lock_md5(root, "demos", "data/demos.npz")
+    for run, sig in zip(PPO_RUNS, (signal.SIGINT, signal.SIGKILL)):
+        _interrupt(dvc + ["repro", "--force", "--single-item", f"ppo@{run}"], root, env, f"[ppo {run}]", sig)
+        assert not (root / f"models/ppo/{run}/policy.walker").exists(), f"{run}: an interrupted stage left a policy file"
+    stale = json.loads(_status(root, env))
+    assert {f"ppo@{run}" for run in PPO_RUNS} <= set(stale)
+    resumed = _run(dvc + ["repro", *(f"ppo@{run}" for run in PPO_RUNS)], root, env)
+    assert "Running stage 'bc'" not in resumed and "Running stage 'demos'" not in resumed
+    for run in PPO_RUNS:
+        assert _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}") == built[run], f"{run}: rerun after interruption differs"
+    _run(dvc + ["repro", "--force", "--single-item", "demos"], root, env)
+    assert _lock_md5(root, "demos", "data/demos.npz") == demos_md5, "same params and seed must give bit-identical demos"
+
+    # the README's parallel-experiments recipe: queue two, run them two at a time, compare
+    rates = ("0.001", "0.002")
+    for rate in rates:
+        _run(dvc + ["exp", "run", "--queue", "-S", f"ppo.learning_rate={rate}", "-n", f"lr-{rate}", "ppo"], root, env)
+    _run(dvc + ["queue", "start", "-j", "2"], root, env)
+    deadline = time.monotonic() + 900
+    while any(word in _run(dvc + ["queue", "status"], root, env) for word in ("Queued", "Running")):
+        assert time.monotonic() < deadline, _run(dvc + ["queue", "status"], root, env)
+        time.sleep(5)
+    assert _run(dvc + ["queue", "status"], root, env).count("Success") == 2
+    for rate in rates:
+        log = _run(dvc + ["queue", "logs", f"lr-{rate}"], root, env)  # up to the ppo stages only
+        assert "Running stage 'ppo@bc-0'" in log and "Running stage 'ppo@scratch-0'" in log, log[-3000:]
+        for stage in ("system", "demos", "bc"):
+            assert f"Running stage '{stage}'" not in log
+    table = _run(dvc + ["exp", "show", "--no-pager", "--md", "--keep", "Experiment|learning_rate"], root, env)
+    assert all(f"lr-{rate}" in table and rate in table for rate in rates), table
 
     _edit_params(root / "params.yaml", {("bc", "learning_rate"): 0.01})
     third = _run(dvc + ["repro", "bc"], root, env)

@@ -1,6 +1,7 @@
 """The `walker` command.
 
   walker params [--params FILE]        validate a params file and list every key with its doc
+  walker info [--params FILE]          versions, JAX devices, rendering backend, params validity (for bug reports)
   walker fsm [--seed N] [--slope DEG]  run the FSM expert in the native MuJoCo env and report the episode
   walker policy PATH                   check a policy file (or model folder) and describe it
   walker evaluate --policy PATH|fsm [--suite] [--native]
@@ -27,6 +28,14 @@ def _cmd_params(args: argparse.Namespace) -> int:
     for line in describe(Params):
         print(f"  {line}")
     return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from walker.info import info_lines
+
+    valid, lines = info_lines(args.params)
+    print("\n".join(lines))
+    return 0 if valid else 1
 
 
 def _cmd_fsm(args: argparse.Namespace) -> int:
@@ -73,6 +82,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     params = load_params(args.params)
     policy = _load_policy_arg(args.policy)
+    from walker.runtime import configure_jax
+
+    configure_jax()
     from walker.env import PassiveWalkerEnv
     from walker.evaluate import episode_metrics, fsm_policy, learned_policy, make_rollout, measure, policy_arrays, protocol_sets, start_states
     from walker.native import FsmController, PolicyController, native_rollouts
@@ -114,7 +126,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     policy = _load_policy_arg(args.policy)
     from walker.model import geometry, load_mj_model
     from walker.native import FsmController, PolicyController
-    from walker.render import keyframes_xml, record, write_text, write_video
+    from walker.io import write_text
+    from walker.render import keyframes_xml, record, write_video
 
     w, r = params.walker, params.report
     options: dict = {} if args.slope is None else {"slope_deg": args.slope}
@@ -136,14 +149,14 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from walker.runtime import enable_compilation_cache, use_all_cpu_cores
+    from walker.runtime import configure_jax, use_all_cpu_cores
 
     use_all_cpu_cores()  # before jax is imported
     params = load_params(args.params)  # validate before any computation
     from walker import bench
     from walker.io import write_json, write_text
 
-    enable_compilation_cache()
+    configure_jax()
     if args.solvers:
         result = bench.solver_table(params)
         if args.table:
@@ -166,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("params", help="validate params.yaml and list its keys")
     p.add_argument("--params", default="params.yaml")
     p.set_defaults(func=_cmd_params)
+    i = sub.add_parser("info", help="what a bug report needs: versions, devices, rendering, params validity")
+    i.add_argument("--params", default="params.yaml")
+    i.set_defaults(func=_cmd_info)
     f = sub.add_parser("fsm", help="run the FSM expert once in native MuJoCo")
     f.add_argument("--params", default="params.yaml")
     f.add_argument("--seed", type=int, default=0)

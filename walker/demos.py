@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import numpy as np
 
+from walker.errors import TrainingDiverged
 from walker.evaluate import CONDITION_NAMES, Conditions, EpisodeMetrics, Trajectories
+from walker.io import atomic_path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,13 +44,10 @@ def dataset_from_rollouts(traj: Trajectories, metrics: EpisodeMetrics, condition
 
 def save_dataset(ds: DemoDataset, path: str | Path) -> None:
     """Write a compressed .npz atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(
-        tmp, obs=ds.obs, action=ds.action, episode=ds.episode, condition=ds.condition, condition_names=np.array(CONDITION_NAMES)
-    )
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        np.savez_compressed(
+            tmp, obs=ds.obs, action=ds.action, episode=ds.episode, condition=ds.condition, condition_names=np.array(CONDITION_NAMES)
+        )
 
 
 def load_dataset(path: str | Path) -> DemoDataset:
@@ -57,4 +55,9 @@ def load_dataset(path: str | Path) -> DemoDataset:
     if not path.is_file():
         raise FileNotFoundError(f"demo dataset not found: {path} (run `dvc repro demos`)")
     with np.load(path) as z:
-        return DemoDataset(obs=z["obs"], action=z["action"], episode=z["episode"], condition=z["condition"])
+        ds = DemoDataset(obs=z["obs"], action=z["action"], episode=z["episode"], condition=z["condition"])
+    for name in ("obs", "action"):
+        bad = ~np.isfinite(getattr(ds, name)).all(axis=-1)
+        if bad.any():
+            raise TrainingDiverged(f"{path}: {int(bad.sum())} demo pairs have NaN or infinite {name} (first at row {int(np.argmax(bad))}); rerun `dvc repro demos`")
+    return ds

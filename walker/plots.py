@@ -8,6 +8,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from walker.io import atomic_path
+
 POLICY_STYLE = {
     "fsm": ("FSM expert", "#555555"),
     "bc": ("BC clone", "#1f77b4"),
@@ -28,12 +30,9 @@ def _pyplot():
 
 
 def _save(fig, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, bbox_inches="tight", metadata={"Software": None})  # no version stamp: same data, same bytes
-    tmp.replace(path)
-    return path
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, bbox_inches="tight", metadata={"Software": None})  # no version stamp: same data, same bytes
+    return Path(path)
 
 
 def read_curve(tsv: str | Path) -> tuple[np.ndarray, np.ndarray]:

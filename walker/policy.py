@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import struct
 from pathlib import Path
 from types import ModuleType
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from walker.config import ACTIVATIONS
+from walker.io import write_bytes
 from walker.task import ACTION_SIZE, OBS_SIZE
 
 POLICY_FILENAME = "policy.walker"
@@ -189,12 +189,7 @@ def policy_to_bytes(policy: PolicyFile) -> bytes:
 
 def save_policy(policy: PolicyFile, path: str | Path) -> None:
     """Write the file atomically (temporary file, then rename)."""
-    path = Path(path)
-    data = policy_to_bytes(policy)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_bytes(policy_to_bytes(policy), path)
 
 
 def policy_from_bytes(data: bytes, where: str = "policy") -> PolicyFile:

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from walker.config import WalkerConfig
+from walker.io import atomic_path
 from walker.model import gravity, resolve_model_file
 from walker.native import Controller, PassiveWalkerNativeEnv, positive_actuator_work
 
@@ -155,20 +156,17 @@ def write_video(frames: list[np.ndarray], path: str | Path, fps: int) -> Path:
     """Encode frames (each (h, w, 3) uint8) as an H.264 mp4 with the ffmpeg binary that imageio-ffmpeg ships."""
     import imageio_ffmpeg
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
     h, w = frames[0].shape[:2]
-    writer = imageio_ffmpeg.write_frames(
-        str(tmp), (w, h), fps=fps, codec="libx264", pix_fmt_out="yuv420p", macro_block_size=2,
-        output_params=["-movflags", "+faststart"], ffmpeg_log_level="error",
-    )
-    writer.send(None)
-    for frame in frames:
-        writer.send(np.ascontiguousarray(frame))
-    writer.close()
-    tmp.replace(path)
-    return path
+    with atomic_path(path) as tmp:
+        writer = imageio_ffmpeg.write_frames(
+            str(tmp), (w, h), fps=fps, codec="libx264", pix_fmt_out="yuv420p", macro_block_size=2,
+            output_params=["-movflags", "+faststart"], ffmpeg_log_level="error",
+        )
+        writer.send(None)
+        for frame in frames:
+            writer.send(np.ascontiguousarray(frame))
+        writer.close()
+    return Path(path)
 
 
 def read_video(path: str | Path) -> tuple[dict, np.ndarray]:
@@ -199,11 +197,3 @@ def keyframes_xml(cfg: WalkerConfig, rec: Recording, every: int, slope_deg: floa
     spec.compile()
     return spec.to_xml()
 
-
-def write_text(text: str, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path

@@ -59,3 +59,21 @@ def use_all_cpu_cores() -> int:
     cores = os.cpu_count() or 1
     os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={cores}".strip()
     return cores
+
+
+def share_gpu_memory() -> None:
+    """Let several runs share one GPU: JAX takes GPU memory as it needs it, not 75 % of it up front.
+
+    Two queued experiments (`dvc queue start -j 2`) on one GPU otherwise fail
+    with out-of-memory in the second. JAX reads this when it creates its GPU
+    backend, at the first computation: call it before any. An explicit
+    ``XLA_PYTHON_CLIENT_PREALLOCATE`` or ``XLA_PYTHON_CLIENT_MEM_FRACTION`` wins.
+    """
+    if not {"XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_MEM_FRACTION", "XLA_CLIENT_MEM_FRACTION"} & os.environ.keys():
+        os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
+
+
+def configure_jax() -> Path:
+    """What every entry point sets before JAX computes: GPU memory on demand, and the compilation cache."""
+    share_gpu_memory()
+    return enable_compilation_cache()

@@ -27,7 +27,7 @@ from walker.evaluate import (
     start_states,
     sweep_sets,
 )
-from walker.io import write_json
+from walker.io import atomic_dir, write_json
 from walker.policy import POLICY_FILENAME, PolicyFile, load_policy, normalise, save_policy
 from walker.ppo import PpoRun
 from walker.ppo import train as ppo_train
@@ -86,7 +86,18 @@ def _round_seed(seed: int, round_index: int) -> int:
 def run_bc(
     params: Params, system_file: str, demos_file: str, demos_json: str, out_dir: str, out_json: str, live_dir: str
 ) -> dict:
-    """Clone the FSM (plus ``bc.dagger_rounds`` DAgger rounds), check it closed-loop, write the policy file."""
+    """Clone the FSM (plus ``bc.dagger_rounds`` DAgger rounds), check it closed-loop, write the policy file.
+
+    The model folder, the dvclive folder and the metrics appear only when everything succeeded.
+    """
+    with atomic_dir(live_dir) as live_tmp, atomic_dir(out_dir) as model_tmp:
+        metrics = _clone(params, system_file, demos_file, demos_json, model_tmp, live_tmp)
+    write_json(metrics, out_json)
+    return metrics
+
+
+def _clone(params: Params, system_file: str, demos_file: str, demos_json: str, out_dir: Path, live_dir: Path) -> dict:
+    """The work of :func:`run_bc`, writing into (temporary) ``out_dir`` and ``live_dir``."""
     from dvclive import Live  # heavy import, only in this stage
 
     start = time.time()
@@ -109,12 +120,17 @@ def run_bc(
 
     with Live(live_dir, save_dvc_exp=False, dvcyaml=None) as live:
 
+        epochs_total = cfg.epochs + cfg.dagger_rounds * cfg.dagger_epochs
+
         def log_epoch(epoch: int, train_loss: float, val_loss: float) -> None:
             live.log_metric("train/loss", train_loss)
             live.log_metric("val/loss", val_loss)
             live.next_step()
             if epoch % 10 == 0:
-                print(f"[bc] epoch {epoch}: train {train_loss:.5f}, validation {val_loss:.5f}", flush=True)
+                done = live.step
+                eta = (time.time() - start) / done * (epochs_total - done)  # rough: the closed-loop checks count too
+                print(f"[bc] epoch {done}/{epochs_total}: train {train_loss:.5f}, validation {val_loss:.5f}, "
+                      f"{time.time() - start:.0f} s elapsed, ETA {eta:.0f} s", flush=True)
 
         key, sub = jax.random.split(key)
         model = fit(model, x_train, y_train, x_val, y_val, cfg, cfg.epochs, sub, log_epoch).model
@@ -157,7 +173,6 @@ def run_bc(
         "training_pairs": int(len(x_train)),
     }
     save_policy(policy, Path(out_dir) / POLICY_FILENAME)
-    write_json(metrics, out_json)
     print(f"[bc] {metrics} in {time.time() - start:.0f} s", flush=True)
     return metrics
 
@@ -173,7 +188,18 @@ def steps_to_reach(history: list[tuple[int, float]], threshold: float) -> int | 
 def run_ppo(
     params: Params, variant: str, seed: int, system_file: str, bc_dir: str, out_dir: str, out_json: str, live_dir: str
 ) -> dict:
-    """One PPO run (`bc`: actor and normaliser from the cloned policy; `scratch`: fresh), evaluated on the suite."""
+    """One PPO run (`bc`: actor and normaliser from the cloned policy; `scratch`: fresh), evaluated on the suite.
+
+    The model folder, the dvclive folder and the metrics appear only when the run finished.
+    """
+    with atomic_dir(live_dir) as live_tmp, atomic_dir(out_dir) as model_tmp:
+        metrics = _train_ppo(params, variant, seed, system_file, bc_dir, model_tmp, live_tmp)
+    write_json(metrics, out_json)
+    return metrics
+
+
+def _train_ppo(params: Params, variant: str, seed: int, system_file: str, bc_dir: str, out_dir: Path, live_dir: Path) -> dict:
+    """The work of :func:`run_ppo`, writing into (temporary) ``out_dir`` and ``live_dir``."""
     from dvclive import Live  # heavy import, only in the training stages
 
     if variant not in PPO_VARIANTS:
@@ -237,7 +263,6 @@ def run_ppo(
     }
     policy = dataclasses.replace(policy, metadata={"source": "ppo", "variant": variant, "seed": seed, "env_steps": int(env_steps)})
     save_policy(policy, Path(out_dir) / POLICY_FILENAME)
-    write_json(metrics, out_json)
     print(f"[ppo {name}] {metrics}", flush=True)
     return metrics
 
@@ -370,7 +395,8 @@ def _render_job(params: Params, job: VideoJob) -> dict:
     """Record one native episode, write its mp4 (and keyframes); runs in a worker process."""
     from walker.model import geometry, load_mj_model
     from walker.native import FsmController, PolicyController
-    from walker.render import keyframes_xml, record, write_text, write_video
+    from walker.io import write_text
+    from walker.render import keyframes_xml, record, write_video
 
     w, r = params.walker, params.report
     controller = FsmController(params.fsm, geometry(load_mj_model(w))) if job.policy is None else PolicyController(job.policy)
@@ -395,7 +421,20 @@ def run_report(
     params: Params, summary_json: str, details_json: str, ppo_live_dir: str, bc_dir: str, ppo_dir: str,
     plots_dir: str, videos_dir: str,
 ) -> dict:
-    """Plots of the evaluation, and videos (plus MJCF keyframes) of every policy kind, nominal and pushed."""
+    """Plots of the evaluation, and videos (plus MJCF keyframes) of every policy kind, nominal and pushed.
+
+    Both folders are built aside and replace the old ones only when every plot and video is written.
+    """
+    with atomic_dir(plots_dir) as plots_tmp, atomic_dir(videos_dir) as videos_tmp:
+        result = _report(params, summary_json, details_json, ppo_live_dir, bc_dir, ppo_dir, plots_tmp, videos_tmp, Path(videos_dir))
+    return result
+
+
+def _report(
+    params: Params, summary_json: str, details_json: str, ppo_live_dir: str, bc_dir: str, ppo_dir: str,
+    plots_dir: Path, videos_dir: Path, videos_final: Path,
+) -> dict:
+    """The work of :func:`run_report`, writing into (temporary) folders; the video index names ``videos_final``."""
     from concurrent.futures import ProcessPoolExecutor
     import multiprocessing
 
@@ -438,6 +477,10 @@ def run_report(
     workers = max(1, min(params.evaluate.native_workers, len(jobs)))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         index = list(pool.map(_render_job, [params] * len(jobs), jobs))
+    for entry in index:  # name where the files will be, not where they are built
+        for key in ("video", "keyframes"):
+            if entry[key]:
+                entry[key] = str(videos_final / Path(entry[key]).name)
     write_json({"videos": index}, videos_dir / "index.json")
     print(f"[report] {len(jobs)} videos in {videos_dir} ({time.time() - start:.0f} s)", flush=True)
-    return {"plots": sorted(str(p) for p in plots_dir.glob("*.png")), "videos": index}
+    return {"plots": sorted(p.name for p in plots_dir.glob("*.png")), "videos": index}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from brax import base
 from brax.io import mjcf
 
 from walker.config import ConfigError, WalkerConfig
+from walker.io import write_bytes
 from walker.model import load_mj_model
 
 
@@ -20,11 +20,7 @@ def build_system(cfg: WalkerConfig) -> base.System:
 
 def save_system(sys: base.System, path: str | Path) -> None:
     """Pickle atomically: write a temporary file, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(pickle.dumps(sys))
-    os.replace(tmp, path)
+    write_bytes(pickle.dumps(sys), path)
 
 
 def load_system(path: str | Path, cfg: WalkerConfig) -> base.System:

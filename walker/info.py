@@ -1,0 +1,86 @@
+"""`walker info`: what a bug report needs, as ``key: value`` lines.
+
+Versions of the packages the pipeline rests on, the JAX backend and devices,
+the MuJoCo rendering backend (tried, not guessed), the compilation cache and
+whether the params file is valid.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import sys
+from pathlib import Path
+
+PACKAGES = (
+    "walker", "jax", "jaxlib", "mujoco", "mujoco-mjx", "brax", "equinox", "optax", "flax",
+    "dvc", "dvclive", "gymnasium", "numpy", "imageio-ffmpeg",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Installed version of each of :data:`PACKAGES` (``not installed`` if missing)."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def rendering_backend() -> str:
+    """The offscreen OpenGL backend MuJoCo gets here, and whether a tiny render works with it.
+
+    Must run before anything imports mujoco (``MUJOCO_GL`` is read at import).
+    """
+    from walker.runtime import select_gl_backend
+
+    backend = select_gl_backend()
+    try:
+        import mujoco
+
+        model = mujoco.MjModel.from_xml_string('<mujoco><worldbody><geom size=".1"/></worldbody></mujoco>')
+        renderer = mujoco.Renderer(model, 16, 16)
+        try:
+            renderer.update_scene(mujoco.MjData(model))
+            renderer.render()
+        finally:
+            renderer.close()
+        return f"{backend} (MUJOCO_GL={os.environ.get('MUJOCO_GL', 'unset')}): renders"
+    except Exception as err:  # noqa: BLE001 - any failure is what the report should show
+        return f"{backend} (MUJOCO_GL={os.environ.get('MUJOCO_GL', 'unset')}): fails ({type(err).__name__}: {err})"
+
+
+def jax_devices() -> str:
+    import jax
+
+    return f"{jax.default_backend()}: " + ", ".join(f"{d.platform}:{d.id} {d.device_kind}" for d in jax.devices())
+
+
+def params_status(path: str | Path) -> tuple[bool, str]:
+    """(valid, message) for a params file: ``valid`` or the loader's error naming the key."""
+    from walker.config import ConfigError, load_params
+
+    try:
+        load_params(path)
+    except ConfigError as err:
+        return False, f"INVALID: {err}"
+    return True, "valid"
+
+
+def info_lines(params_path: str | Path) -> tuple[bool, list[str]]:
+    """(params valid, the report's lines)."""
+    from walker.runtime import enable_compilation_cache
+
+    rendering = rendering_backend()  # first: nothing may import mujoco before it
+    lines = [f"python: {sys.version.split()[0]} ({sys.executable})", f"platform: {platform.platform()}"]
+    lines += [f"{name}: {version}" for name, version in package_versions().items()]
+    lines.append(f"jax devices: {jax_devices()}")
+    lines.append(f"mujoco rendering: {rendering}")
+    lines.append(f"jax compilation cache: {enable_compilation_cache()}")
+    lines.append(f"cpu cores: {os.cpu_count()}")
+    valid, message = params_status(params_path)
+    lines.append(f"params ({params_path}): {message}")
+    return valid, lines
