@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from walker.web import find_chromium
+
 REPO = Path(__file__).resolve().parent.parent
 
 TINY = {
@@ -135,9 +137,14 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     root, env = tiny_repo
     dvc = [sys.executable, "-m", "dvc"]
     first = _run(dvc + ["repro"], root, env)
-    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), "evaluate", "report", "bench", "solvers"):
+    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), "evaluate", "web", "report", "bench", "solvers"):
         assert f"Running stage '{stage}'" in first
     assert "capacity" not in first  # a separate pipeline
+    web = json.loads((root / "results/web.json").read_text())
+    assert web["policies"] == ["fsm", "bc", "ppo"] and web["ppo_run"] == "bc-0"
+    assert (root / "results/web/vendor/mujoco/mujoco.wasm").stat().st_size > 1_000_000
+    if find_chromium():
+        assert (root / "results/plots/viewer.png").stat().st_size > 10_000
     bench = json.loads((root / "results/bench.json").read_text())
     assert set(BENCH_KEYS) <= set(bench) and bench["ppo_env_steps_per_s"] > 0
     converged = json.loads((root / "results/solvers.json").read_text())["converged"]
@@ -198,7 +205,10 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     _run(dvc + ["repro", "--force", "--single-item", "demos"], root, env)
     assert _lock_md5(root, "demos", "data/demos.npz") == demos_md5, "same params and seed must give bit-identical demos"
 
-    # the README's parallel-experiments recipe: queue two, run them two at a time, compare
+    # the README's parallel-experiments recipe: queue two, run them two at a time, compare.
+    # A queued experiment starts from git, so dvc.lock and the uncached results must be committed first.
+    for cmd in (["git", "add", "-A"], ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "built"]):
+        _run(cmd, root, env)
     rates = ("0.001", "0.002")
     for rate in rates:
         _run(dvc + ["exp", "run", "--queue", "-S", f"ppo.learning_rate={rate}", "-n", f"lr-{rate}", "ppo"], root, env)

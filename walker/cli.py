@@ -12,6 +12,8 @@
                                        native MuJoCo against batched MJX, the env and PPO (sizes: params `bench`)
   walker bench --solvers [--out FILE.json] [--table FILE.md]
                                        the solver settings in `bench.solvers`: speed and drift from native MuJoCo
+  walker serve [--folder results/web] [--port N] [--open]
+                                       serve the browser viewer on localhost and print its URL
 """
 
 from __future__ import annotations
@@ -173,6 +175,26 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import time
+
+    from walker.web import serving
+
+    with serving(args.folder, args.port) as url:
+        print(f"serving {args.folder} at {url}", flush=True)
+        print(f"open {url} in a browser (Chrome, Firefox, Safari); Ctrl-C stops", flush=True)
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(url)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("stopped")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="walker", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -214,6 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--table", default=None, metavar="FILE.md", help="the solver table as markdown (with --solvers)")
     b.add_argument("--params", default="params.yaml")
     b.set_defaults(func=_cmd_bench)
+    s = sub.add_parser("serve", help="serve the browser viewer (built by `dvc repro web`) on localhost")
+    s.add_argument("--folder", default="results/web", help="the viewer folder (default: results/web)")
+    s.add_argument("--port", type=int, default=0, help="port (default: a free one, printed)")
+    s.add_argument("--open", action="store_true", help="also open it in the default browser")
+    s.set_defaults(func=_cmd_serve)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
