@@ -69,6 +69,19 @@ def test_best_ppo_run_picks_highest_suite_success():
         best_ppo_run({"policies": {"bc": {}}})
 
 
+def test_missing_npm_or_evaluation_is_named_before_any_copying(params, tmp_path, monkeypatch):
+    from walker import web
+
+    for name in ("package.json", "package-lock.json"):
+        (tmp_path / name).write_text((REPO / "web" / name).read_text())
+    monkeypatch.setattr(web.shutil, "which", lambda name: None)
+    with pytest.raises(WebBuildError, match="npm not found.*system-packages.sh"):
+        web.npm_install(tmp_path)
+    with pytest.raises(WebBuildError, match="evaluation.json: not found"):
+        web.run_web(params, "models/bc", "models/ppo", str(tmp_path / "evaluation.json"), str(tmp_path / "site"), str(tmp_path / "w.json"))
+    assert not (tmp_path / "site").exists()
+
+
 def test_serve_refuses_a_folder_without_a_viewer(tmp_path):
     with pytest.raises(Exception, match="dvc repro web"):
         check_site(tmp_path)
