@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from walker.cli import main
 
@@ -76,6 +79,12 @@ def test_info_reports_versions_devices_rendering_and_params(tmp_path):
     proc = _info(bad)
     assert proc.returncode == 1 and "INVALID" in proc.stdout and "walker.timestep: -1.0 is out of range" in proc.stdout
     assert "jax: " in proc.stdout  # the rest of the report is still there
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="OpenBLAS core names are for x86-64")
+def test_info_names_the_openblas_kernel_that_the_results_depend_on(tmp_path):
+    forced = _info(REPO / "params.yaml", {"OPENBLAS_CORETYPE": "Haswell"}).stdout
+    assert "openblas kernel: Haswell (OPENBLAS_CORETYPE=Haswell)" in forced, forced
 
 
 def test_share_gpu_memory_defaults_and_respects_the_user():

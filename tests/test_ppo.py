@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import jax
 import jax.numpy as jnp
@@ -11,10 +12,19 @@ import pytest
 from brax.training.acme import running_statistics
 from brax.training.agents.ppo import networks as ppo_networks
 
+from tests.conftest import REPO
 from tests.test_policy import random_policy
 from walker.env import PassiveWalkerEnv
 from walker.policy import apply
-from walker.ppo import PpoRun, brax_policy_params, initial_params, network_factory, normalizer_from_policy, policy_from_brax
+from walker.ppo import (
+    PpoRun,
+    brax_policy_params,
+    initial_params,
+    network_factory,
+    normalizer_from_policy,
+    planned_env_steps,
+    policy_from_brax,
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +56,13 @@ def test_round_trip_back_to_a_policy_file(seeded, tiny_ppo):
     back = policy_from_brax(params[0], params[1], tiny_ppo.activation)
     for a, b in zip([policy.obs_mean, policy.obs_std, *policy.weights, *policy.biases], [back.obs_mean, back.obs_std, *back.weights, *back.biases]):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_planned_env_steps_match_the_committed_default_run(params):
+    """The progress total: Brax rounds 1,000,000 up to whole training steps, and the committed runs show how far."""
+    for variant in ("bc", "scratch"):
+        taken = json.loads((REPO / f"results/ppo/{variant}-0.json").read_text())["env_steps"]
+        assert planned_env_steps(params.ppo, seeded=variant == "bc") == taken != params.ppo.num_timesteps
 
 
 def test_normaliser_counts_as_configured():

@@ -59,6 +59,24 @@ def jax_devices() -> str:
     return f"{jax.default_backend()}: " + ", ".join(f"{d.platform}:{d.id} {d.device_kind}" for d in jax.devices())
 
 
+def openblas_kernel() -> str:
+    """The CPU kernel that SciPy's OpenBLAS chose, which jaxlib's CPU LAPACK calls run on (e.g. the Cholesky
+    factorisation in MJX's Newton solver). Another kernel changes the last bits of those results, and over an
+    episode the trajectories, so bit-for-bit reproduction needs the same one; ``OPENBLAS_CORETYPE`` forces it."""
+    import ctypes
+
+    import scipy
+
+    forced = os.environ.get("OPENBLAS_CORETYPE", "unset")
+    libs = sorted((Path(scipy.__file__).resolve().parent.parent / "scipy.libs").glob("libscipy_openblas*"))
+    try:
+        get_corename = ctypes.CDLL(str(libs[0])).scipy_openblas_get_corename
+    except (IndexError, OSError, AttributeError):  # another SciPy build (e.g. Accelerate on macOS)
+        return f"not found (OPENBLAS_CORETYPE={forced})"
+    get_corename.restype = ctypes.c_char_p
+    return f"{get_corename().decode()} (OPENBLAS_CORETYPE={forced})"
+
+
 def params_status(path: str | Path) -> tuple[bool, str]:
     """(valid, message) for a params file: ``valid`` or the loader's error naming the key."""
     from walker.config import ConfigError, load_params
@@ -81,6 +99,7 @@ def info_lines(params_path: str | Path) -> tuple[bool, list[str]]:
     lines.append(f"mujoco rendering: {rendering}")
     lines.append(f"jax compilation cache: {enable_compilation_cache()}")
     lines.append(f"cpu cores: {os.cpu_count()}")
+    lines.append(f"openblas kernel: {openblas_kernel()}")
     valid, message = params_status(params_path)
     lines.append(f"params ({params_path}): {message}")
     return valid, lines

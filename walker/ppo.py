@@ -156,6 +156,21 @@ def warmup_env_steps(cfg: PpoConfig) -> int:
     return -(-cfg.critic_warmup_steps // per) * per
 
 
+def brax_env_steps(num_timesteps: int, num_evals: int, per_iteration: int) -> int:
+    """Env steps ``brax...ppo.train`` really takes when asked for ``num_timesteps``: it runs
+    ``max(num_evals - 1, 1)`` epochs of equally many whole training steps, so it rounds up."""
+    epochs = max(num_evals - 1, 1)
+    return epochs * -(-num_timesteps // (epochs * per_iteration)) * per_iteration
+
+
+def planned_env_steps(cfg: PpoConfig, seeded: bool) -> int:
+    """Env steps a run of :func:`train` takes in all: the critic warm-up (seeded runs) and PPO, each rounded
+    up as Brax rounds it. E.g. 1,024,000 for the default 1,000,000."""
+    offset = warmup_env_steps(cfg) if seeded and cfg.critic_warmup_steps > 0 else 0
+    remaining = max(cfg.num_timesteps - offset, 0)
+    return offset + brax_env_steps(remaining, cfg.num_evals, env_steps_per_iteration(cfg))
+
+
 def seeded_params(run: PpoRun) -> tuple[Any, dict, None] | None:
     """``restore_params`` for Brax (normaliser, actor, no critic) from the run's initial policy, if any."""
     if run.init is None:

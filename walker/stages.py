@@ -29,7 +29,7 @@ from walker.evaluate import (
 )
 from walker.io import atomic_dir, write_json
 from walker.policy import POLICY_FILENAME, PolicyFile, load_policy, normalise, save_policy
-from walker.ppo import PpoRun
+from walker.ppo import PpoRun, planned_env_steps
 from walker.ppo import train as ppo_train
 from walker.system import load_system
 from walker.task import ACTION_SIZE, OBS_HIP, OBS_HIP_VELOCITY, OBS_SIZE
@@ -240,7 +240,7 @@ def _train_ppo(params: Params, variant: str, seed: int, system_file: str, bc_dir
         def on_progress(step: int, metrics: dict) -> None:
             rate = float(metrics.get("training/sps", 0.0))
             sps.append(rate)
-            total = cfg.num_timesteps
+            total = planned_env_steps(cfg, seeded=init is not None)
             eta = (total - step) / rate if rate > 0 else float("nan")
             std = metrics.get("training/policy_dist_mean_std")
             spread = f", action spread {float(std):.3f}" if std is not None else ""
