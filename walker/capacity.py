@@ -17,7 +17,7 @@ from walker.config import ConfigError, Params, PpoConfig
 from walker.env import PassiveWalkerEnv
 from walker.evaluate import learned_policy, make_rollout, measure, policy_arrays, protocol_sets
 from walker.io import write_json
-from walker.ppo import PpoRun
+from walker.ppo import PpoRun, planned_env_steps
 from walker.ppo import train as ppo_train
 from walker.system import load_system
 
@@ -65,7 +65,7 @@ def run_capacity(params: Params, name: str, system_file: str, out_json: str) -> 
 
     def on_progress(step: int, metrics: dict) -> None:
         rates.append(float(metrics.get("training/sps", 0.0)))
-        print(f"[capacity {name}] {step}/{cfg.num_timesteps} env steps, {rates[-1]:.0f} steps/s", flush=True)
+        print(f"[capacity {name}] {step}/{planned_env_steps(cfg, seeded=False)} env steps, {rates[-1]:.0f} steps/s", flush=True)
 
     _, env_steps = ppo_train(env, PpoRun(cfg=cfg, seed=params.capacity.seed, init=None, num_timesteps=cfg.num_timesteps), on_eval, on_progress)
     result = {
