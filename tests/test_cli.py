@@ -82,7 +82,7 @@ def test_info_reports_versions_devices_rendering_and_params(tmp_path):
 
 
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="OpenBLAS core names are for x86-64")
-def test_info_names_the_openblas_kernel_that_the_results_depend_on(tmp_path):
+def test_info_names_the_openblas_kernel_that_the_results_depend_on():
     forced = _info(REPO / "params.yaml", {"OPENBLAS_CORETYPE": "Haswell"}).stdout
     assert "openblas kernel: Haswell (OPENBLAS_CORETYPE=Haswell)" in forced, forced
 
