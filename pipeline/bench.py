@@ -1,20 +1,19 @@
-"""DVC stage `bench`: native MuJoCo against batched MJX, the env and PPO training (walker.bench.run_bench).
+"""DVC stage `bench` (walker.stages.bench): native MuJoCo against batched MJX, the env and PPO training.
 
 Usage: python pipeline/bench.py PARAMS_FILE OUT_JSON OUT_PLOT
 """
 
 import sys
 
-from walker.runtime import use_all_cpu_cores
-
 if __name__ == "__main__":
     params_file, out_json, out_plot = sys.argv[1:]
-    use_all_cpu_cores()  # before jax is imported
+    from walker.runtime import configure_jax, quiet_logs, use_all_cpu_cores
 
-    from walker.bench import run_bench
+    use_all_cpu_cores()  # before jax is imported
+    quiet_logs()
     from walker.config import load_params
-    from walker.runtime import configure_jax
+    from walker.stages import bench
 
     params = load_params(params_file)  # validate before any computation
     configure_jax()
-    run_bench(params, out_json, out_plot)
+    bench.run(params, out_json, out_plot)

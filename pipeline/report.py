@@ -1,30 +1,20 @@
-"""DVC stage `report`: plots of the evaluation, videos plus MJCF keyframes of every policy kind, and a
-screenshot of the browser viewer (PLOTS_DIR/viewer.png; skipped with a warning when no Chromium is installed).
+"""DVC stage `report` (walker.stages.report): plots of the evaluation, videos plus MJCF keyframes of every
+policy kind, and the generated result tables (results/report.md).
 
-Usage: python pipeline/report.py PARAMS_FILE SUMMARY_JSON DETAILS_JSON PPO_LIVE_DIR BC_MODEL_DIR PPO_MODELS_DIR WEB_DIR PLOTS_DIR VIDEOS_DIR
+Usage: python pipeline/report.py PARAMS_FILE SUMMARY_JSON DETAILS_JSON PPO_RESULTS_DIR PPO_LIVE_DIR BC_MODEL_DIR PPO_MODELS_DIR PLOTS_DIR VIDEOS_DIR OUT_MARKDOWN
 """
 
 import sys
-from pathlib import Path
-
-from walker.config import load_params
-from walker.runtime import configure_jax, select_gl_backend
-
 
 if __name__ == "__main__":
-    params_file, summary_json, details_json, ppo_live, bc_dir, ppo_dir, web_dir, plots_dir, videos_dir = sys.argv[1:]
-    params = load_params(params_file)  # validate before any computation
+    params_file, *paths = sys.argv[1:]
+    from walker.runtime import configure_jax, quiet_logs, select_gl_backend
+
     select_gl_backend()  # before anything imports mujoco
+    quiet_logs()
+    from walker.config import load_params
+    from walker.stages import report
+
+    params = load_params(params_file)  # validate before any computation
     configure_jax()
-
-    from walker.stages import run_report
-
-    run_report(params, summary_json, details_json, ppo_live, bc_dir, ppo_dir, plots_dir, videos_dir)
-
-    from walker.web import screenshot
-
-    shot = Path(plots_dir) / "viewer.png"
-    if screenshot(web_dir, shot):
-        print(f"[report] {shot}: the browser viewer with the PPO policy walking")
-    else:
-        print("[report] warning: no Chromium found (scripts/system-packages.sh installs it); no viewer.png", file=sys.stderr)
+    report.run(params, *paths)

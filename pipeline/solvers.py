@@ -1,20 +1,19 @@
-"""DVC stage `solvers`: MJX solver settings, their speed and drift from native MuJoCo (walker.bench.run_solvers).
+"""DVC stage `solvers` (walker.stages.solvers): MJX solver settings, their speed and drift from native MuJoCo.
 
 Usage: python pipeline/solvers.py PARAMS_FILE OUT_JSON OUT_MARKDOWN
 """
 
 import sys
 
-from walker.runtime import use_all_cpu_cores
-
 if __name__ == "__main__":
     params_file, out_json, out_md = sys.argv[1:]
-    use_all_cpu_cores()  # before jax is imported
+    from walker.runtime import configure_jax, quiet_logs, use_all_cpu_cores
 
-    from walker.bench import run_solvers
+    use_all_cpu_cores()  # before jax is imported
+    quiet_logs()
     from walker.config import load_params
-    from walker.runtime import configure_jax
+    from walker.stages import solvers
 
     params = load_params(params_file)  # validate before any computation
     configure_jax()
-    run_solvers(params, out_json, out_md)
+    solvers.run(params, out_json, out_md)

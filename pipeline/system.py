@@ -1,21 +1,18 @@
-"""DVC stage `system`: compile the MJCF into the cached Brax System.
+"""DVC stage `system` (walker.stages.system): compile the MJCF into the cached Brax System.
 
 Usage: python pipeline/system.py PARAMS_FILE OUT_PICKLE
 """
 
 import sys
 
-from walker.config import load_params
-from walker.runtime import configure_jax
-from walker.system import build_system, save_system
-
-
-def main(params_file: str, out: str) -> None:
-    params = load_params(params_file)
-    configure_jax()
-    save_system(build_system(params.walker), out)
-    print(f"[system] wrote {out}", flush=True)
-
-
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    params_file, out = sys.argv[1:]
+    from walker.runtime import configure_jax, quiet_logs
+
+    quiet_logs()  # before jax and mujoco are imported
+    from walker.config import load_params
+    from walker.stages import system
+
+    params = load_params(params_file)  # validate before any computation
+    configure_jax()
+    system.run(params, out)

@@ -1,22 +1,26 @@
-"""DVC stage `web`: the browser viewer folder (MuJoCo WebAssembly, three.js, the FSM, BC and the best BC-seeded PPO run).
+"""DVC stage `web` (walker.stages.web): the browser viewer folder (MuJoCo WebAssembly, three.js, the FSM, BC and
+the best BC-seeded PPO run) and its screenshot.
 
-Usage: python pipeline/web.py PARAMS_FILE BC_MODEL_DIR PPO_MODELS_DIR EVALUATION_JSON OUT_DIR OUT_JSON
+Usage: python pipeline/web.py PARAMS_FILE BC_MODEL_DIR PPO_MODELS_DIR EVALUATION_JSON OUT_DIR OUT_JSON SCREENSHOT_DIR
 """
 
 import sys
 
-from walker.config import load_params
-
-
 if __name__ == "__main__":
-    params_file, bc_dir, ppo_dir, evaluation_json, out_dir, out_json = sys.argv[1:]
+    params_file, bc_dir, ppo_dir, evaluation_json, out_dir, out_json, shot_dir = sys.argv[1:]
+    from walker.runtime import quiet_logs
+
+    quiet_logs()  # before mujoco is imported
+    from walker.config import load_params
+
     params = load_params(params_file)  # validate before any computation
 
     from walker.policy import PolicyFileError
-    from walker.web import WebBuildError, run_web
+    from walker.stages import web
+    from walker.web import WebBuildError
 
     try:
-        summary = run_web(params, bc_dir, ppo_dir, evaluation_json, out_dir, out_json)
+        summary = web.run(params, bc_dir, ppo_dir, evaluation_json, out_dir, out_json, shot_dir)
     except (WebBuildError, PolicyFileError) as err:
         sys.exit(f"[web] error: {err}")
     print(f"[web] {out_dir}: {', '.join(summary['policies'])} ({summary['size_mb']} MB); `walker serve` shows it")

@@ -20,8 +20,8 @@ def params():
 
 @pytest.fixture(scope="session")
 def mjx_env(params):
-    from walker.env import PassiveWalkerEnv
-    from walker.system import build_system
+    from walker.passive.env import PassiveWalkerEnv
+    from walker.passive.system import build_system
 
     return PassiveWalkerEnv(build_system(params.walker), params.walker)
 
@@ -40,7 +40,7 @@ ROLLOUT_SEED = 7
 @pytest.fixture(scope="session")
 def fixture_conditions(params):
     """Four episodes: nominal, steeper, pushed forward at 1 s, and slippery."""
-    from walker.evaluate import Conditions, nominal_conditions
+    from walker.rollout import Conditions, nominal_conditions
 
     nominal = nominal_conditions(4, params.walker)
     slope = nominal.slope_deg.copy()
@@ -57,21 +57,22 @@ def fixture_conditions(params):
 
 @pytest.fixture(scope="session")
 def fsm_rollout(params, mjx_env):
-    from walker.evaluate import fsm_policy, make_rollout
+    from walker.passive.expert import fsm_policy
+    from walker.rollout import make_rollout
 
     return make_rollout(mjx_env, fsm_policy(params.fsm, mjx_env), ROLLOUT_STEPS)
 
 
 @pytest.fixture(scope="session")
 def fsm_trajectories(fsm_rollout, fixture_conditions):
-    from walker.evaluate import run_rollouts
+    from walker.rollout import run_rollouts
 
     return run_rollouts(fsm_rollout, fixture_conditions, ROLLOUT_SEED, batch=4, label="test")
 
 
 @pytest.fixture(scope="session")
 def native_env(params):
-    from walker.native import PassiveWalkerNativeEnv
+    from walker.passive.native import PassiveWalkerNativeEnv
 
     env = PassiveWalkerNativeEnv(params.walker)
     yield env
@@ -80,7 +81,7 @@ def native_env(params):
 
 def native_fsm_rollout(env, params, steps, **reset_kwargs):
     """Run the FSM in the native env; returns (obs (T+1, 18), x (T+1,), terminated step or None)."""
-    from walker.native import FsmController, run_episode
+    from walker.passive.native import FsmController, run_episode
 
     episode = run_episode(env, FsmController(params.fsm, env.geom), steps, **reset_kwargs)
     return episode.obs, episode.x, episode.fell_at

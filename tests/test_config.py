@@ -104,17 +104,17 @@ def test_file_errors_are_prefixed_with_the_file(tmp_path, raw):
 
 
 def test_missing_model_file_names_the_file(raw):
-    from walker.model import load_mj_model
+    from walker.passive.model import load_mj_model
 
     data = copy.deepcopy(raw)
-    data["walker"]["model_file"] = "walker/assets/no_such_model.xml"
+    data["walker"]["model_file"] = "walker/passive/assets/no_such_model.xml"
     params = params_from_dict(data)
     with pytest.raises(ConfigError, match=r"walker\.model_file: model file not found: .*no_such_model\.xml"):
         load_mj_model(params.walker)
 
 
 def test_model_with_wrong_layout_is_rejected(raw, tmp_path):
-    from walker.model import load_mj_model
+    from walker.passive.model import load_mj_model
 
     xml = tmp_path / "other.xml"
     xml.write_text('<mujoco><worldbody><body><joint type="free"/><geom size=".1"/></body></worldbody></mujoco>')
@@ -125,7 +125,7 @@ def test_model_with_wrong_layout_is_rejected(raw, tmp_path):
 
 
 def test_unreadable_system_pickle_names_the_file(raw, tmp_path):
-    from walker.system import load_system
+    from walker.passive.system import load_system
 
     bad = tmp_path / "system.pkl"
     bad.write_bytes(b"not a pickle")

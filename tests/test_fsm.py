@@ -6,8 +6,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from walker import task
-from walker.fsm import fsm_init, fsm_step
+from walker.passive import task
+from walker.passive.fsm import fsm_init, fsm_step
 
 
 def test_vmapped_jax_matches_numpy(fsm_trajectories, params, mjx_env):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from walker.evaluate import episode_metrics
+from walker.protocol import episode_metrics
 
 
 def test_success_distance_speed_and_cost_of_transport():
@@ -35,7 +35,7 @@ def test_no_progress_has_undefined_cost_of_transport():
 
 def test_native_batch_padding_scores_like_the_mjx_layout(params):
     """A native episode that falls is padded (x held, no work after the fall) and scores as MJX's layout does."""
-    from walker.native import NativeBatch
+    from walker.passive.native import NativeBatch
 
     T, dt = 4, 0.5
     alive = np.array([[1, 1], [1, 1], [1, 0], [1, 0]], bool)  # episode 1 fell during step 1

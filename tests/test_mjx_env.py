@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from walker import task
+from walker.passive import task
 
 
 def test_reset_and_step_shapes_and_metrics(jit_env):
@@ -54,7 +54,7 @@ def test_long_fsm_rollout_has_no_nans_and_walks(fsm_trajectories):
 
 
 def test_same_key_same_trajectory(fsm_rollout, fixture_conditions, fsm_trajectories):
-    from walker.evaluate import run_rollouts
+    from walker.rollout import run_rollouts
     from tests.conftest import ROLLOUT_SEED
 
     again = run_rollouts(fsm_rollout, fixture_conditions, ROLLOUT_SEED, batch=4, label="test")
@@ -82,8 +82,8 @@ def test_push_adds_the_expected_momentum(fsm_trajectories, params):
 
 
 def test_condition_system_changes_only_what_it_claims(mjx_env):
-    from walker.env import condition_system
-    from walker.model import floor_and_feet_geoms
+    from walker.passive.env import condition_system
+    from walker.passive.model import floor_and_feet_geoms
 
     sys = mjx_env.sys
     sys_v, in_axes = condition_system(sys, jnp.array([8.0, 15.0]), jnp.array([0.5, 1.5]), jnp.array([0.8, 1.2]))
@@ -104,7 +104,7 @@ def test_condition_system_changes_only_what_it_claims(mjx_env):
 
 
 def test_randomization_fn_draws_within_ranges(mjx_env, params):
-    from walker.env import randomization_fn
+    from walker.passive.env import randomization_fn
 
     rand = params.walker.randomization
     sys_v, _ = randomization_fn(mjx_env.sys, jax.random.split(jax.random.PRNGKey(0), 64), rand)
@@ -123,7 +123,7 @@ def test_brax_training_wrapper_accepts_the_randomization_fn(mjx_env, params):
 
     from brax.envs.wrappers import training
 
-    from walker.env import randomization_fn
+    from walker.passive.env import randomization_fn
 
     n = 3
     rand_fn = functools.partial(

@@ -9,7 +9,7 @@ from gymnasium.utils.env_checker import check_env
 
 import walker
 from tests.conftest import native_fsm_rollout
-from walker import task
+from walker.passive import task
 
 
 def test_gymnasium_make_and_check_env():
@@ -90,7 +90,7 @@ def test_fsm_agrees_between_mjx_and_native(jit_env, fsm_trajectories, native_env
 
 def test_policy_file_drives_the_native_env(native_env):
     from tests.test_policy import random_policy
-    from walker.native import PolicyController, run_episode
+    from walker.passive.native import PolicyController, run_episode
 
     episode = run_episode(native_env, PolicyController(random_policy(sizes=(18, 16, 3))), 20, seed=0)
     assert episode.obs.shape[1] == 18 and len(episode.obs) == len(episode.x) == len(episode.work) + 1 > 1
@@ -101,8 +101,9 @@ def test_native_rollouts_replay_the_mjx_cases(mjx_env, fsm_trajectories, fixture
     """The transfer check's plumbing: the same starts and conditions as the MJX rollout give the same outcomes,
     and splitting the episodes across worker processes changes nothing."""
     from tests.conftest import ROLLOUT_SEED
-    from walker.evaluate import episode_metrics, start_states
-    from walker.native import FsmController, native_rollouts
+    from walker.protocol import episode_metrics
+    from walker.rollout import start_states
+    from walker.passive.native import FsmController, native_rollouts
 
     qpos, qvel = start_states(mjx_env, ROLLOUT_SEED, len(fixture_conditions))
     np.testing.assert_allclose(fsm_trajectories.x[0], qpos[:, 0], atol=1e-6)

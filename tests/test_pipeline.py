@@ -16,6 +16,8 @@ import yaml
 
 from walker.web import find_chromium
 
+pytestmark = pytest.mark.slow  # nested `dvc repro` and queue runs: minutes each
+
 REPO = Path(__file__).resolve().parent.parent
 
 TINY = {
@@ -154,7 +156,7 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     assert web["policies"] == ["fsm", "bc", "ppo"] and web["ppo_run"] == "bc-0"
     assert (root / "results/web/vendor/mujoco/mujoco.wasm").stat().st_size > 1_000_000
     if find_chromium():
-        assert (root / "results/plots/viewer.png").stat().st_size > 10_000
+        assert (root / "results/viewer/viewer.png").stat().st_size > 10_000
     bench = json.loads((root / "results/bench.json").read_text())
     assert set(BENCH_KEYS) <= set(bench) and bench["ppo_env_steps_per_s"] > 0
     converged = json.loads((root / "results/solvers.json").read_text())["converged"]
@@ -184,6 +186,7 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     assert {"ppo_bc_steps_to_0_8", "ppo_scratch_steps_to_0_8", "ratio"} <= set(summary["sample_efficiency"])
     for name in PLOTS:
         assert (root / "results/plots" / name).stat().st_size > 10_000, name
+    assert "## Per policy group" in (root / "results/report.md").read_text()  # the generated result tables
     videos = json.loads((root / "results/videos/index.json").read_text())["videos"]
     assert len(videos) == 8 and all(Path(root / v["video"]).stat().st_size > 0 for v in videos)
     assert (root / "results/videos/ppo_bc_pushed.keyframes.xml").is_file()

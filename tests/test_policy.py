@@ -70,7 +70,7 @@ def test_serialisation_is_deterministic():
 
 
 def test_learned_policy_matches_the_file():
-    from walker.evaluate import learned_policy
+    from walker.rollout import learned_policy
 
     policy = random_policy(5)
     runner = learned_policy(policy)

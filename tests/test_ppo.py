@@ -14,7 +14,7 @@ from brax.training.agents.ppo import networks as ppo_networks
 
 from tests.conftest import REPO
 from tests.test_policy import random_policy
-from walker.env import PassiveWalkerEnv
+from walker.passive.env import PassiveWalkerEnv
 from walker.policy import apply
 from walker.ppo import (
     PpoRun,
@@ -88,9 +88,9 @@ class NanRewardEnv(PassiveWalkerEnv):
 
 
 def test_diverging_run_stops_with_a_clear_error_and_writes_nothing(params, tiny_ppo, tmp_path, monkeypatch):
-    import walker.stages as stages
+    from walker.stages import ppo as ppo_stage
     from walker.errors import TrainingDiverged
-    from walker.system import build_system, save_system
+    from walker.passive.system import build_system, save_system
 
     short = dataclasses.replace(params.walker, episode_seconds=0.2)
     p = dataclasses.replace(
@@ -100,8 +100,8 @@ def test_diverging_run_stops_with_a_clear_error_and_writes_nothing(params, tiny_
         ppo=dataclasses.replace(tiny_ppo, num_timesteps=80, num_evals=2, critic_warmup_steps=0, value_hidden_sizes=(8,)),
     )
     save_system(build_system(short), tmp_path / "system.pkl")
-    monkeypatch.setattr(stages, "PassiveWalkerEnv", NanRewardEnv)
+    monkeypatch.setattr(ppo_stage, "PassiveWalkerEnv", NanRewardEnv)
     out = tmp_path / "out"
     with pytest.raises(TrainingDiverged, match=r"ppo seed 0.*(NaN|nan)"):
-        stages.run_ppo(p, "scratch", 0, str(tmp_path / "system.pkl"), "unused", str(out / "model"), str(out / "r.json"), str(out / "live"))
+        ppo_stage.run(p, "scratch", 0, str(tmp_path / "system.pkl"), "unused", str(out / "model"), str(out / "r.json"), str(out / "live"))
     assert not (out / "model").exists() and not (out / "r.json").exists()

@@ -24,9 +24,10 @@ import numpy as np
 import pytest
 
 from walker.config import load_params
-from walker.native import FsmController, PassiveWalkerNativeEnv, PolicyController, run_episode
+from walker.passive.native import FsmController, PassiveWalkerNativeEnv, PolicyController, run_episode
 from walker.policy import load_policy
-from walker.web import CHROMIUM_ARGS, WebBuildError, best_ppo_run, build_site, check_site, find_chromium, serving
+from walker.summary import best_run
+from walker.web import CHROMIUM_ARGS, WebBuildError, build_site, check_site, find_chromium, serving
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests/data"
@@ -47,6 +48,7 @@ def site(params, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow  # npm install and a headless browser
 def test_site_is_self_contained(site):
     for name in ("index.html", "viewer.js", "sim.js", "walker.xml", "site.json",
                  "vendor/mujoco/mujoco.js", "vendor/mujoco/mujoco.wasm", "vendor/mujoco/LICENSE",
@@ -61,16 +63,17 @@ def test_site_is_self_contained(site):
     assert settings["slope_range_deg"][0] <= settings["slope_deg"] <= settings["slope_range_deg"][1]
 
 
-def test_best_ppo_run_picks_highest_suite_success():
-    evaluation = {"policies": {f"ppo_bc-{s}": {"suite": {"success": v}} for s, v in ((0, 0.9), (1, 0.95), (2, 0.95))}}
-    evaluation["policies"]["ppo_scratch-3"] = {"suite": {"success": 1.0}}
-    assert best_ppo_run(evaluation) == "bc-1"
-    with pytest.raises(WebBuildError, match="ppo_bc-"):
-        best_ppo_run({"policies": {"bc": {}}})
+def test_best_run_picks_highest_suite_success_lowest_seed_on_ties():
+    policies = {f"ppo_bc-{s}": {"group": "ppo_bc", "suite": {"success": v}} for s, v in ((0, 0.9), (2, 0.95), (1, 0.95))}
+    policies["ppo_scratch-3"] = {"group": "ppo_scratch", "suite": {"success": 1.0}}
+    assert best_run(policies, "ppo_bc") == "ppo_bc-1"
+    with pytest.raises(ValueError, match="ppo_bc"):
+        best_run({"bc": {"group": "bc", "suite": {"success": 1.0}}}, "ppo_bc")
 
 
 def test_missing_npm_or_evaluation_is_named_before_any_copying(params, tmp_path, monkeypatch):
     from walker import web
+    from walker.stages import web as web_stage
 
     for name in ("package.json", "package-lock.json"):
         (tmp_path / name).write_text((REPO / "web" / name).read_text())
@@ -78,7 +81,8 @@ def test_missing_npm_or_evaluation_is_named_before_any_copying(params, tmp_path,
     with pytest.raises(WebBuildError, match="npm not found.*system-packages.sh"):
         web.npm_install(tmp_path)
     with pytest.raises(WebBuildError, match="evaluation.json: not found"):
-        web.run_web(params, "models/bc", "models/ppo", str(tmp_path / "evaluation.json"), str(tmp_path / "site"), str(tmp_path / "w.json"))
+        web_stage.run(params, "models/bc", "models/ppo", str(tmp_path / "evaluation.json"), str(tmp_path / "site"),
+                      str(tmp_path / "w.json"), str(tmp_path / "shot"))
     assert not (tmp_path / "site").exists()
 
 
@@ -87,6 +91,7 @@ def test_serve_refuses_a_folder_without_a_viewer(tmp_path):
         check_site(tmp_path)
 
 
+@pytest.mark.slow  # npm install and a headless browser
 def test_walker_serve_prints_a_url_that_serves_the_page(site):
     proc = subprocess.Popen([sys.executable, "-m", "walker.cli", "serve", "--folder", str(site)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -123,6 +128,7 @@ def page(site):
         browser.close()
 
 
+@pytest.mark.slow  # npm install and a headless browser
 def test_page_loads_and_walks_without_console_errors(page):
     page.wait_for_function("walker.sim.time > 1.0", timeout=60_000)  # real-time stepping runs
     errors = [(kind, text) for kind, text in page.messages
@@ -139,6 +145,7 @@ def _native_observations(params, controller, seconds: float) -> np.ndarray:
     return episode.obs
 
 
+@pytest.mark.slow  # npm install and a headless browser
 def test_javascript_policies_match_the_numpy_runner(page, params):
     geom = PassiveWalkerNativeEnv(params.walker).geom
     for name, file in (("bc", "bc.walker"), ("ppo", "ppo_bc.walker")):
@@ -158,6 +165,7 @@ def test_javascript_policies_match_the_numpy_runner(page, params):
     np.testing.assert_allclose(got, want, atol=1e-4, err_msg="fsm")
 
 
+@pytest.mark.slow  # npm install and a headless browser
 def test_ppo_walks_in_the_browser_as_far_as_in_python(page, params):
     seconds = 5.0
     page.evaluate("() => walker.setPaused(true)")
@@ -177,6 +185,7 @@ def test_ppo_walks_in_the_browser_as_far_as_in_python(page, params):
     page.evaluate("() => { walker.restart(); walker.setPaused(false); }")
 
 
+@pytest.mark.slow  # npm install and a headless browser
 def test_a_mouse_drag_pulls_the_torso(page):
     page.evaluate("() => { walker.setPaused(true); walker.restart(); }")
     free_x = page.evaluate("() => { walker.sim.advance(0.6); return walker.sim.torso().x; }")

@@ -17,7 +17,7 @@ def _register_gymnasium_env() -> None:
     except ImportError:  # pragma: no cover - gymnasium is a dependency
         return
     if ENV_ID not in gymnasium.registry:
-        gymnasium.register(id=ENV_ID, entry_point="walker.native:PassiveWalkerNativeEnv", max_episode_steps=None)
+        gymnasium.register(id=ENV_ID, entry_point="walker.passive.native:PassiveWalkerNativeEnv", max_episode_steps=None)
 
 
 _register_gymnasium_env()

@@ -20,7 +20,7 @@ import optax
 from walker.config import BcConfig
 from walker.errors import TrainingDiverged
 from walker.policy import PolicyFile, as_numpy
-from walker.policy import activation_fn
+from walker.activations import activation_fn
 
 STD_FLOOR = 1e-3
 """Smallest observation std used by the normaliser, so a constant feature cannot blow up."""

@@ -28,15 +28,14 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from mujoco import mjx, rollout
 
 from walker.config import Params, SolverSetting, WalkerConfig
-from walker.env import PassiveWalkerEnv
-from walker.evaluate import fsm_policy, make_rollout, nominal_conditions, run_rollouts, start_states
-from walker.io import write_json, write_text
-from walker.model import load_mj_model
-from walker.native import FsmController, PassiveWalkerNativeEnv, run_episode
-from walker.plots import bench_throughput
+from walker.passive.env import PassiveWalkerEnv
+from walker.passive.expert import fsm_policy
+from walker.passive.model import load_mj_model
+from walker.passive.native import FsmController, PassiveWalkerNativeEnv, run_episode
+from walker.passive.system import build_system
+from walker.passive.task import OBS_HIP, OBS_PITCH
 from walker.ppo import PpoRun, training_steps_per_s
-from walker.system import build_system
-from walker.task import OBS_HIP, OBS_PITCH
+from walker.rollout import make_rollout, nominal_conditions, run_rollouts, start_states
 
 BATCH_AXIS = "batch"
 
@@ -332,19 +331,3 @@ def solver_markdown(rows: dict[str, dict[str, float]], params: Params) -> str:
             f"{r['setting_vs_reference_x_m']:.4f} | {r['setting_vs_reference_angle_rad']:.4f} | {'yes' if used else ''} |"
         )
     return head + "\n".join(lines) + "\n"
-
-
-def run_bench(params: Params, out_json: str, out_plot: str) -> dict[str, Any]:
-    """Stage `bench`: ``results/bench.json`` and the throughput plot."""
-    result = throughput(params)
-    write_json(result, out_json)
-    bench_throughput(result, out_plot)
-    return result
-
-
-def run_solvers(params: Params, out_json: str, out_md: str) -> dict[str, dict[str, float]]:
-    """Stage `solvers`: the solver table as JSON and markdown."""
-    rows = solver_table(params)
-    write_json(rows, out_json)
-    write_text(solver_markdown(rows, params), out_md)
-    return rows

@@ -41,7 +41,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_fsm(args: argparse.Namespace) -> int:
-    from walker.native import FsmController, PassiveWalkerNativeEnv, run_episode
+    from walker.passive.native import FsmController, PassiveWalkerNativeEnv, run_episode
 
     params = load_params(args.params)
     env = PassiveWalkerNativeEnv(params.walker)
@@ -72,9 +72,10 @@ def _cmd_policy(args: argparse.Namespace) -> int:
 
 def _load_policy_arg(path: str):
     """``fsm`` -> None (the FSM expert); anything else is a policy file or model folder."""
+    from walker.passive.task import ACTION_SIZE, OBS_SIZE
     from walker.policy import load_policy
 
-    return None if path == "fsm" else load_policy(path)
+    return None if path == "fsm" else load_policy(path, OBS_SIZE, ACTION_SIZE)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -82,15 +83,18 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from walker.runtime import configure_jax, quiet_logs
+
+    quiet_logs()  # before jax and mujoco are imported
     params = load_params(args.params)
     policy = _load_policy_arg(args.policy)
-    from walker.runtime import configure_jax
-
     configure_jax()
-    from walker.env import PassiveWalkerEnv
-    from walker.evaluate import episode_metrics, fsm_policy, learned_policy, make_rollout, measure, policy_arrays, protocol_sets, start_states
-    from walker.native import FsmController, PolicyController, native_rollouts
-    from walker.system import build_system
+    from walker.passive.env import PassiveWalkerEnv
+    from walker.passive.expert import fsm_policy
+    from walker.passive.native import FsmController, PolicyController, native_rollouts
+    from walker.passive.system import build_system
+    from walker.protocol import episode_metrics, measure, protocol_sets
+    from walker.rollout import learned_policy, make_rollout, policy_arrays, start_states
 
     w, ev = params.walker, params.evaluate
     env = PassiveWalkerEnv(build_system(w), w)
@@ -126,8 +130,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if (args.push is None) != (args.at is None):
         raise ConfigError("--push and --at go together: the impulse (N s) and when it starts (s)")
     policy = _load_policy_arg(args.policy)
-    from walker.model import geometry, load_mj_model
-    from walker.native import FsmController, PolicyController
+    from walker.passive.model import geometry, load_mj_model
+    from walker.passive.native import FsmController, PolicyController
     from walker.io import write_text
     from walker.render import keyframes_xml, record, write_video
 
@@ -151,9 +155,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from walker.runtime import configure_jax, use_all_cpu_cores
+    from walker.runtime import configure_jax, quiet_logs, use_all_cpu_cores
 
     use_all_cpu_cores()  # before jax is imported
+    quiet_logs()
     params = load_params(args.params)  # validate before any computation
     from walker import bench
     from walker.io import write_json, write_text

@@ -17,6 +17,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from walker.activations import ACTIVATIONS
+
 
 class ConfigError(ValueError):
     """A params file or value that cannot be used; the message names the key or file."""
@@ -43,7 +45,7 @@ class Interval:
 
 @dataclasses.dataclass(frozen=True)
 class RewardWeights:
-    """Weights of the named reward terms (see ``walker.env.reward_terms``)."""
+    """Weights of the named reward terms (see ``walker.passive.env.reward_terms``)."""
 
     forward: float = _field("weight of forward torso speed (m/s)", range=(0.0, 100.0))
     upright: float = _field("weight of the torso-height-above-fall-line term in [0, 1]", range=(0.0, 100.0))
@@ -170,6 +172,10 @@ class SweepConfig:
     cases_per_point: int = _field("episodes per sweep point (different starts)", range=(1, 100_000))
 
 
+SWEEP_QUANTITIES = ("slope_deg", "push_impulse_ns")
+"""The fields of :class:`SweepConfig` that are sweeps (the evaluate stage runs each, the report plots each)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class EvaluateConfig:
     """Evaluation protocol: success criterion and robustness suite (block `evaluate`)."""
@@ -197,7 +203,6 @@ class ReportConfig:
     keyframe_hz: float = _field("keyframes per simulated second in the MJCF export; must divide walker.control_hz", range=(0.1, 1000.0))
 
 
-ACTIVATIONS = ("tanh", "relu", "swish", "elu")  # the policy file's activations (walker.policy)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -220,6 +225,10 @@ class BcConfig:
     dagger_episodes: int = _field("learner episodes labelled by the FSM per DAgger round", range=(1, 1_000_000))
     dagger_epochs: int = _field("training epochs on the aggregated data after each DAgger round", range=(1, 100_000))
     seed: int = _field("PRNG seed for initialisation, split, shuffling and DAgger starts", range=(0, 2**31 - 1))
+
+
+PPO_VARIANTS = ("bc", "scratch")
+"""The PPO stage's variants: actor and normaliser from the cloned policy, or fresh (the baseline)."""
 
 
 @dataclasses.dataclass(frozen=True)

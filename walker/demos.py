@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from walker.errors import TrainingDiverged
-from walker.evaluate import CONDITION_NAMES, Conditions, EpisodeMetrics, Trajectories
+from walker.protocol import EpisodeMetrics
+from walker.rollout import CONDITION_NAMES, Conditions, Trajectories
 from walker.io import atomic_path
 
 

@@ -16,6 +16,9 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+"""The repository (or installed package's parent) folder: relative paths in ``params.yaml`` start here."""
+
 
 def partial_path(path: str | Path) -> Path:
     """Where ``path`` is built before it is renamed into place: ``.<stem>.partial<suffix>`` beside it.

@@ -31,9 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from walker.config import ACTIVATIONS
+from walker.activations import ACTIVATIONS, activation_fn
 from walker.io import write_bytes
-from walker.task import ACTION_SIZE, OBS_SIZE
 
 POLICY_FILENAME = "policy.walker"
 """Name of the policy file inside a model folder such as ``models/bc/``."""
@@ -74,19 +73,6 @@ class PolicyFile:
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
         return tuple(int(w.shape[1]) for w in self.weights[:-1])
-
-
-def activation_fn(name: str, xp: ModuleType):
-    """The elementwise activation called ``name``, in NumPy or JAX."""
-    if name == "tanh":
-        return xp.tanh
-    if name == "relu":
-        return lambda x: xp.maximum(x, 0.0)
-    if name == "swish":
-        return lambda x: x / (1.0 + xp.exp(-x))
-    if name == "elu":
-        return lambda x: xp.where(x > 0, x, xp.exp(xp.minimum(x, 0.0)) - 1.0)
-    raise ValueError(f"unknown activation '{name}'; choose one of {list(ACTIVATIONS)}")
 
 
 def normalise(obs: Any, mean: Any, std: Any) -> Any:
@@ -152,12 +138,16 @@ def check_policy(policy: PolicyFile, where: str = "policy") -> None:
         raise PolicyFileError(f"{where}: obs_std must be positive")
 
 
-def check_compatible(policy: PolicyFile, where: str, obs_size: int = OBS_SIZE, action_size: int = ACTION_SIZE) -> None:
-    """Raise :class:`PolicyFileError` if the policy does not fit this walker's observation and action."""
+def check_compatible(policy: PolicyFile, where: str, obs_size: int, action_size: int) -> None:
+    """Raise :class:`PolicyFileError` if the policy does not fit a body's observation and action sizes.
+
+    The policy file knows nothing of bodies: the caller passes the sizes of the
+    env it will run the policy in (``env.observation_size``, ``env.action_size``).
+    """
     if policy.obs_size != obs_size:
-        raise PolicyFileError(f"{where}: policy expects observations of size {policy.obs_size}, this walker's have {obs_size}")
+        raise PolicyFileError(f"{where}: policy expects observations of size {policy.obs_size}, this body's have {obs_size}")
     if policy.action_size != action_size:
-        raise PolicyFileError(f"{where}: policy outputs {policy.action_size} actions, this walker takes {action_size}")
+        raise PolicyFileError(f"{where}: policy outputs {policy.action_size} actions, this body takes {action_size}")
 
 
 def _array_list(policy: PolicyFile) -> list[tuple[str, np.ndarray]]:
@@ -240,14 +230,16 @@ def policy_from_bytes(data: bytes, where: str = "policy") -> PolicyFile:
     return policy
 
 
-def load_policy(path: str | Path, obs_size: int = OBS_SIZE, action_size: int = ACTION_SIZE) -> PolicyFile:
-    """Read, verify and check that the policy fits this walker (observation and action sizes)."""
+def load_policy(path: str | Path, obs_size: int | None = None, action_size: int | None = None) -> PolicyFile:
+    """Read and verify a policy file (or the one in a model folder); with sizes given, check that it fits them."""
     path = Path(path)
     if path.is_dir():
         path = path / POLICY_FILENAME
     if not path.is_file():
         raise PolicyFileError(f"{path}: policy file not found")
     policy = policy_from_bytes(path.read_bytes(), str(path))
-    check_compatible(policy, str(path), obs_size, action_size)
+    if obs_size is not None or action_size is not None:
+        check_compatible(policy, str(path), policy.obs_size if obs_size is None else obs_size,
+                         policy.action_size if action_size is None else action_size)
     return policy
 

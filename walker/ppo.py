@@ -23,21 +23,19 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+from brax.envs.base import Env
 from brax.training import types as brax_types
 from brax.training.acme import running_statistics, specs
 from brax.training.agents.ppo import networks as ppo_networks
 from brax.training.agents.ppo import train as ppo_train
-from flax import linen
 
+from walker.activations import activation_fn
 from walker.config import PpoConfig
-from walker.env import PassiveWalkerEnv, randomization_fn
 from walker.errors import TrainingDiverged
 from walker.policy import PolicyFile, as_numpy
 
 MIN_STD = 1e-3
 """Brax's NormalTanhDistribution adds this to softplus(s)."""
-
-_LINEN_ACTIVATIONS = {"tanh": linen.tanh, "relu": linen.relu, "swish": linen.swish, "elu": linen.elu}
 
 BraxParams = tuple[running_statistics.RunningStatisticsState, dict, dict]
 
@@ -48,7 +46,7 @@ def network_factory(cfg: PpoConfig) -> Callable[..., Any]:
         ppo_networks.make_ppo_networks,
         policy_hidden_layer_sizes=tuple(cfg.policy_hidden_sizes),
         value_hidden_layer_sizes=tuple(cfg.value_hidden_sizes),
-        activation=_LINEN_ACTIVATIONS[cfg.activation],
+        activation=activation_fn(cfg.activation, jnp),  # the policy file's formula, so training and inference agree
     )
 
 
@@ -145,6 +143,11 @@ class PpoRun:
     num_timesteps: int
 
 
+def steps_to_reach(history: list[tuple[int, float]], threshold: float) -> int | None:
+    """First env-step count at which the success rate in ``history`` (step, success) reached ``threshold`` (None if never)."""
+    return next((step for step, success in history if success >= threshold), None)
+
+
 def env_steps_per_iteration(cfg: PpoConfig) -> int:
     """Env steps Brax PPO collects per training step (``batch_size * unroll_length * num_minibatches``)."""
     return cfg.batch_size * cfg.unroll_length * cfg.num_minibatches
@@ -179,7 +182,7 @@ def seeded_params(run: PpoRun) -> tuple[Any, dict, None] | None:
     return (normalizer, brax_policy_params(run.init, run.cfg.init_action_std), None)
 
 
-def _train_kwargs(env: PassiveWalkerEnv, run: PpoRun) -> dict[str, Any]:
+def _train_kwargs(env: Env, run: PpoRun) -> dict[str, Any]:
     """Every ``brax...ppo.train`` argument but the callbacks: settings from params and the run's start (restore_params)."""
     cfg = run.cfg
     return dict(
@@ -201,7 +204,7 @@ def _train_kwargs(env: PassiveWalkerEnv, run: PpoRun) -> dict[str, Any]:
         normalize_observations=True,
         num_evals=cfg.num_evals,
         run_evals=False,  # we evaluate on the protocol's suite in policy_params_fn instead
-        randomization_fn=functools.partial(randomization_fn, rand=env.cfg.randomization),
+        randomization_fn=env.randomization_fn,
         network_factory=network_factory(cfg),
         seed=run.seed,
         restore_params=seeded_params(run),
@@ -209,14 +212,14 @@ def _train_kwargs(env: PassiveWalkerEnv, run: PpoRun) -> dict[str, Any]:
     )
 
 
-def initial_params(env: PassiveWalkerEnv, run: PpoRun) -> BraxParams:
+def initial_params(env: Env, run: PpoRun) -> BraxParams:
     """Brax's parameters before any update (``num_timesteps=0``), e.g. to check the conversion."""
     _, params, _ = ppo_train.train(**{**_train_kwargs(env, run), "num_timesteps": 0})
     return params
 
 
 def train(
-    env: PassiveWalkerEnv,
+    env: Env,
     run: PpoRun,
     on_eval: Callable[[int, PolicyFile], None],
     on_progress: Callable[[int, dict], None] = lambda step, metrics: None,
@@ -259,7 +262,7 @@ def train(
     return policy_from_brax(params[0], params[1], cfg.activation), last_step[0]
 
 
-def training_steps_per_s(env: PassiveWalkerEnv, run: PpoRun) -> float:
+def training_steps_per_s(env: Env, run: PpoRun) -> float:
     """Env steps/s of Brax PPO training on one device (as the ppo stage runs it), compilation excluded.
 
     Trains ``run.num_timesteps`` in two epochs and returns Brax's ``training/sps``

@@ -19,8 +19,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from walker.config import WalkerConfig
 from walker.io import atomic_path
-from walker.model import gravity, resolve_model_file
-from walker.native import Controller, PassiveWalkerNativeEnv, positive_actuator_work
+from walker.passive.model import gravity, resolve_model_file
+from walker.passive.native import Controller, PassiveWalkerNativeEnv, positive_actuator_work
 
 CAMERA = "track"
 AFTER_FALL_S = 0.2

@@ -73,6 +73,34 @@ def share_gpu_memory() -> None:
         os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
 
 
+def quiet_logs() -> None:
+    """Silence start-up lines that read like errors but are not; call in an entry point before jax or mujoco is imported.
+
+    - XLA's C++ warnings (``Assume version compatibility`` on every load from the
+      compilation cache): ``TF_CPP_MIN_LOG_LEVEL=2`` hides INFO and WARNING, never
+      ERROR. A value the user set wins.
+    - MJX probes for its optional Warp backend at import and prints ``Failed to
+      import warp`` / ``mujoco_warp``; when Warp is simply not installed those two
+      lines are dropped, any other line of the probe still prints.
+
+    What remains is listed in docs/troubleshooting.md.
+    """
+    import contextlib
+    import importlib.util
+    import io
+    import sys
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "mujoco.mjx.warp" in sys.modules or importlib.util.find_spec("warp") is not None:
+        return  # already probed, or installed: then a failure to import it is real news
+    probe = io.StringIO()
+    with contextlib.redirect_stdout(probe):
+        import mujoco.mjx.warp  # noqa: F401
+    for line in probe.getvalue().splitlines():
+        if "No module named 'warp'" not in line:
+            print(line)
+
+
 def configure_jax() -> Path:
     """What every entry point sets before JAX computes: GPU memory on demand, and the compilation cache."""
     share_gpu_memory()

@@ -58,3 +58,13 @@ def summary(per_policy: Mapping[str, Sequence[Mapping[str, float]]], ppo_runs: M
     out: dict = {name: pooled(runs) for name, runs in per_policy.items()}
     out["sample_efficiency"] = sample_efficiency(ppo_runs)
     return out
+
+
+def best_run(policies: Mapping[str, Mapping], group: str) -> str:
+    """The name (``<group>-<seed>``) of ``group``'s run with the highest MJX suite success in evaluation.json's
+    ``policies``; ties go to the lowest seed. Raises ValueError if the group has no run."""
+    runs = {name: e["suite"]["success"] for name, e in policies.items() if e["group"] == group}
+    if not runs:
+        raise ValueError(f"evaluation results list no run of group '{group}'; run `dvc repro evaluate` first")
+    by_seed = sorted(runs, key=lambda name: int(name.rsplit("-", 1)[1]) if "-" in name else -1)
+    return max(by_seed, key=lambda name: runs[name])

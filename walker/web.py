@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from walker.config import ConfigError, FsmConfig, Params
-from walker.io import atomic_dir, atomic_path, write_json
-from walker.model import REPO_ROOT, geometry, load_mj_model, resolve_model_file
+from walker.io import REPO_ROOT, atomic_dir, atomic_path
+from walker.passive.model import geometry, load_mj_model, resolve_model_file
+from walker.passive.task import ACTION_SIZE, OBS_SIZE, start_state
 from walker.policy import PolicyFile, load_policy
-from walker.task import start_state
 
 WEB_SOURCES = REPO_ROOT / "web"
 PAGE_FILES = ("index.html", "viewer.js", "sim.js")
@@ -73,15 +73,6 @@ def fsm_spec(cfg: FsmConfig) -> dict[str, Any]:
     fields = ("step_angle", "speed_gain", "target_speed", "min_step_angle", "max_step_angle",
               "switch_split", "extend_split", "knee_retract", "contact_height")
     return {"name": "fsm", "label": "FSM expert", "kind": "fsm", "fsm": {f: float(getattr(cfg, f)) for f in fields}}
-
-
-def best_ppo_run(evaluation: dict[str, Any], variant: str = "bc") -> str:
-    """The ``<variant>-<seed>`` run with the highest suite success in evaluation.json (ties: lowest seed)."""
-    prefix = f"ppo_{variant}-"
-    runs = {k[len("ppo_"):]: v["suite"]["success"] for k, v in evaluation.get("policies", {}).items() if k.startswith(prefix)}
-    if not runs:
-        raise WebBuildError(f"evaluation results list no '{prefix}<seed>' policy; run `dvc repro evaluate` first")
-    return max(sorted(runs, key=lambda r: int(r.rsplit("-", 1)[1])), key=lambda r: runs[r])
 
 
 def site_settings(params: Params) -> dict[str, Any]:
@@ -185,7 +176,7 @@ def build_site(params: Params, policies: list[tuple[str, str, Path]], out_dir: s
 
     Returns a summary: policies, vendored package versions, folder size.
     """
-    loaded = [(name, label, load_policy(path)) for name, label, path in policies]  # fail before any copying
+    loaded = [(name, label, load_policy(path, OBS_SIZE, ACTION_SIZE)) for name, label, path in policies]  # fail before any copying
     model_path = resolve_model_file(params.walker.model_file)
     modules = modules or npm_install()
     settings = site_settings(params)
@@ -203,19 +194,6 @@ def build_site(params: Params, policies: list[tuple[str, str, Path]], out_dir: s
         "vendored": versions,
         "size_mb": round(size / 1e6, 2),
     }
-
-
-def run_web(params: Params, bc_dir: str, ppo_dir: str, evaluation_json: str, out_dir: str, out_json: str) -> dict[str, Any]:
-    """DVC stage ``web``: the FSM, the BC clone and the best BC-seeded PPO run, in a servable folder."""
-    evaluation_path = Path(evaluation_json)
-    if not evaluation_path.is_file():
-        raise WebBuildError(f"{evaluation_path}: not found; run `dvc repro evaluate` first")
-    run = best_ppo_run(json.loads(evaluation_path.read_text()))
-    policies = [("bc", "BC clone", Path(bc_dir)), ("ppo", f"PPO from BC ({run})", Path(ppo_dir) / run)]
-    summary = build_site(params, policies, out_dir)
-    summary["ppo_run"] = run
-    write_json(summary, out_json)
-    return summary
 
 
 CHROMIUM_ARGS = (

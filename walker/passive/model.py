@@ -24,6 +24,7 @@ import mujoco
 import numpy as np
 
 from walker.config import ConfigError, WalkerConfig
+from walker.io import REPO_ROOT
 
 JOINTS = ("rootx", "rootz", "pitch", "knee_left", "hip", "knee_right")
 ACTUATORS = ("hip", "knee_left", "knee_right")
@@ -32,7 +33,6 @@ TORSO_BODY = "torso"
 FEET = ("foot_left", "foot_right")
 FLOOR = "floor"
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclasses.dataclass(frozen=True)

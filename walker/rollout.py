@@ -1,14 +1,21 @@
-"""Batched rollouts in the MJX env and the evaluation protocol's metrics.
+"""The batched rollout engine: run a policy in a body's MJX env over many episodes at once.
 
-A *policy* here is a parameter pytree and two pure functions, so the FSM
-(which carries a discrete phase) and memoryless learned policies share one
-entry point:
+A *policy* here is a parameter pytree and two pure functions, so an expert
+with memory (the walker's FSM carries a discrete phase) and memoryless learned
+policies share one entry point:
 
-  ``init(params, obs (18,)) -> carry`` and ``step(params, carry, obs (18,)) -> (carry, action (3,))``.
+  ``init(params, obs (obs_size,)) -> carry`` and ``step(params, carry, obs (obs_size,)) -> (carry, action (action_size,))``.
 
 Parameters are an argument of the compiled rollout, not constants baked into
 it, so evaluating new weights (a DAgger round, a PPO checkpoint) reuses the
-compiled program.
+compiled program. What the episodes run under (:class:`Conditions`) lives here
+too; which episodes make up the evaluation protocol, and what counts as a
+success, is :mod:`walker.protocol`.
+
+The env must be a Brax env that also provides ``condition_system(slope_deg,
+friction_scale, torso_mass_scale) -> (sys_v, in_axes)``, ``set_push(state,
+impulse, push_time, duration)`` and ``start_state(key) -> (qpos, qvel)``
+(the passive walker's :class:`walker.passive.env.PassiveWalkerEnv` does).
 """
 
 from __future__ import annotations
@@ -22,10 +29,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from brax import base
+from brax.envs.base import Env
 
-from walker.config import ConditionRanges, EvaluateConfig, FsmConfig, Interval, WalkerConfig
-from walker.env import PassiveWalkerEnv, condition_system, set_push
-from walker.fsm import fsm_init, fsm_step
+from walker.config import ConditionRanges, Interval, WalkerConfig
 from walker.policy import PolicyFile
 from walker.policy import apply as policy_apply
 
@@ -42,16 +48,6 @@ class Policy:
     params: Any
     init: PolicyInit
     step: PolicyStep
-
-
-def fsm_policy(cfg: FsmConfig, env: PassiveWalkerEnv) -> Policy:
-    """The FSM expert; its thresholds are static, so its params are empty."""
-    return Policy(
-        name="fsm",
-        params=(),
-        init=lambda params, obs: fsm_init(obs, jnp),
-        step=lambda params, carry, obs: fsm_step(carry, obs, cfg, env.geom, jnp),
-    )
 
 
 def learned_policy(policy_file: PolicyFile, name: str = "learned") -> Policy:
@@ -105,7 +101,7 @@ def nominal_conditions(n: int, cfg: WalkerConfig) -> Conditions:
     return Conditions(cfg.slope_deg * ones, ones, ones, 0 * ones, 1e9 * ones, cfg.randomization.push_duration_s * ones)
 
 
-def _draw(rng: np.random.Generator, interval: Interval, n: int) -> np.ndarray:
+def draw_uniform(rng: np.random.Generator, interval: Interval, n: int) -> np.ndarray:
     return rng.uniform(interval.low, interval.high, n).astype(np.float32)
 
 
@@ -113,53 +109,13 @@ def random_conditions(n: int, seed: int, ranges: ConditionRanges) -> Conditions:
     """Conditions drawn uniformly from ``ranges`` with a fixed NumPy seed."""
     rng = np.random.default_rng(seed)
     return Conditions(
-        _draw(rng, ranges.slope_deg, n),
-        _draw(rng, ranges.friction_scale, n),
-        _draw(rng, ranges.torso_mass_scale, n),
-        _draw(rng, ranges.push_impulse_ns, n),
-        _draw(rng, ranges.push_time_s, n),
+        draw_uniform(rng, ranges.slope_deg, n),
+        draw_uniform(rng, ranges.friction_scale, n),
+        draw_uniform(rng, ranges.torso_mass_scale, n),
+        draw_uniform(rng, ranges.push_impulse_ns, n),
+        draw_uniform(rng, ranges.push_time_s, n),
         np.full(n, ranges.push_duration_s, np.float32),
     )
-
-
-def suite_conditions(cfg: EvaluateConfig) -> Conditions:
-    """The robustness suite: the same cases for every policy (seeded by ``evaluate.seed``)."""
-    return random_conditions(cfg.suite_cases, cfg.seed, cfg.suite)
-
-
-def sweep_conditions(quantity: str, w: WalkerConfig, ev: EvaluateConfig) -> tuple[np.ndarray, Conditions]:
-    """A one-factor sweep, ``quantity`` in {"slope_deg", "push_impulse_ns"}: the values (p,) and
-    ``evaluate.sweeps.cases_per_point`` episodes per value (p * cases rows, grouped by value).
-
-    Everything else is nominal; the push sweep draws each push time from
-    ``evaluate.suite.push_time_s`` (seeded by ``evaluate.seed`` + 2).
-    """
-    values = np.asarray(getattr(ev.sweeps, quantity), np.float32)
-    per_point = ev.sweeps.cases_per_point
-    base = nominal_conditions(len(values) * per_point, w)
-    column = np.repeat(values, per_point)
-    if quantity == "slope_deg":
-        return values, dataclasses.replace(base, slope_deg=column)
-    if quantity == "push_impulse_ns":
-        push_time = _draw(np.random.default_rng(ev.seed + 2), ev.suite.push_time_s, len(column))
-        return values, dataclasses.replace(base, push_impulse_ns=column, push_time_s=push_time)
-    raise ValueError(f"unknown sweep quantity '{quantity}'; choose slope_deg or push_impulse_ns")
-
-
-def protocol_sets(w: WalkerConfig, ev: EvaluateConfig) -> dict[str, tuple[Conditions, int]]:
-    """The protocol's episode sets as (conditions, start seed), so every policy meets the same starts."""
-    return {
-        "nominal": (nominal_conditions(ev.nominal_cases, w), ev.seed + 1),
-        "suite": (suite_conditions(ev), ev.seed),
-    }
-
-
-SWEEPS = ("slope_deg", "push_impulse_ns")
-
-
-def sweep_sets(w: WalkerConfig, ev: EvaluateConfig) -> dict[str, tuple[np.ndarray, Conditions, int]]:
-    """The evaluate stage's sweeps as (values, conditions, start seed); the starts differ from the protocol sets'."""
-    return {q: (*sweep_conditions(q, w, ev), ev.seed + 3 + i) for i, q in enumerate(SWEEPS)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,9 +123,9 @@ class Trajectories:
     """Batched rollouts; T control steps, n episodes."""
 
     obs: np.ndarray
-    """(T, n, 18) observation before each action"""
+    """(T, n, obs_size) observation before each action"""
     action: np.ndarray
-    """(T, n, 3) action taken"""
+    """(T, n, action_size) action taken"""
     alive: np.ndarray
     """(T, n) bool: the walker had not fallen before this step"""
     x: np.ndarray
@@ -180,7 +136,7 @@ class Trajectories:
     mass: np.ndarray
     """(n,) total mass of each episode's walker (kg)"""
     label: np.ndarray | None = None
-    """(T, n, 3) the labeller's action on the same observations (DAgger); the policy's own if no labeller"""
+    """(T, n, action_size) the labeller's action on the same observations (DAgger); the policy's own if no labeller"""
     reward: np.ndarray | None = None
     """(T, n) the environment's reward for each step"""
 
@@ -189,19 +145,17 @@ class Trajectories:
         return (self.reward * self.alive).sum(axis=0)
 
 
-def make_rollout(env: PassiveWalkerEnv, policy: Policy, steps: int, labeller: Policy | None = None) -> Callable[..., Any]:
+def make_rollout(env: Env, policy: Policy, steps: int, labeller: Policy | None = None) -> Callable[..., Any]:
     """A jitted batched rollout: ``rollout(policy_params, six condition arrays (n,), keys (n, 2))``.
 
     With a ``labeller`` (DAgger), the labeller runs alongside on the observations
     the policy visits, and its actions are returned as well; the policy's
     actions drive the walker.
     """
-    sys0: base.System = env.sys
-
     def episode(params, sys_i: base.System, key, impulse, push_time, push_duration):
         env_i = copy.copy(env)
         env_i.sys = sys_i
-        state = set_push(env_i.reset(key), impulse, push_time, push_duration)
+        state = env.set_push(env_i.reset(key), impulse, push_time, push_duration)
         carry = policy.init(params, state.obs)
         label_carry = labeller.init(labeller.params, state.obs) if labeller else ()
 
@@ -226,7 +180,7 @@ def make_rollout(env: PassiveWalkerEnv, policy: Policy, steps: int, labeller: Po
 
     @jax.jit
     def rollout(params, slope, friction, mass, impulse, push_time, push_duration, keys):
-        sys_v, in_axes = condition_system(sys0, slope, friction, mass)
+        sys_v, in_axes = env.condition_system(slope, friction, mass)
         run = jax.vmap(episode, in_axes=(None, in_axes, 0, 0, 0, 0))
         *per_step, total_mass = run(params, sys_v, keys, impulse, push_time, push_duration)
         return tuple(jnp.swapaxes(a, 0, 1) for a in per_step) + (total_mass,)  # (n, T, ...) -> (T, n, ...)
@@ -239,8 +193,8 @@ def episode_keys(seed: int, n: int) -> jax.Array:
     return jax.random.split(jax.random.PRNGKey(seed), n)
 
 
-def start_states(env: PassiveWalkerEnv, seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The start qpos, qvel (n, 6) of the episodes that :func:`run_rollouts` runs with ``seed``."""
+def start_states(env: Env, seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The start qpos, qvel (n, nq), (n, nv) of the episodes that :func:`run_rollouts` runs with ``seed``."""
     qpos, qvel = jax.vmap(env.start_state)(episode_keys(seed, n))
     return np.asarray(qpos, np.float64), np.asarray(qvel, np.float64)
 
@@ -273,46 +227,3 @@ def run_rollouts(
     return Trajectories(obs=obs, action=action, alive=alive, x=x, work=work, mass=mass, label=labels, reward=reward)
 
 
-@dataclasses.dataclass(frozen=True)
-class EpisodeMetrics:
-    """Per-episode metrics; every field has shape (n,)."""
-
-    success: np.ndarray
-    distance_m: np.ndarray
-    speed_mps: np.ndarray
-    cost_of_transport: np.ndarray
-    steps_alive: np.ndarray
-
-
-def episode_metrics(alive: np.ndarray, x: np.ndarray, work: np.ndarray, mass: np.ndarray, dt: float, min_speed: float, g: float = 9.81) -> EpisodeMetrics:
-    """Metrics of the evaluation protocol from alive (T, n), x (T+1, n), work (T, n), mass (n,).
-
-    success: alive for every step and average speed >= ``min_speed``;
-    distance: progress along the ramp until the end or the fall;
-    cost of transport: positive actuator work / (m g distance), NaN if distance <= 0.
-    """
-    alive = np.asarray(alive, bool)
-    steps_alive = alive.sum(axis=0)
-    x_end = np.take_along_axis(x, steps_alive[None, :], axis=0)[0]
-    distance = x_end - x[0]
-    duration = np.maximum(steps_alive, 1) * dt
-    speed = distance / duration
-    success = alive.all(axis=0) & (distance / (alive.shape[0] * dt) >= min_speed)
-    positive_work = (np.asarray(work) * alive).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cot = np.where(distance > 0, positive_work / (mass * g * distance), np.nan)
-    return EpisodeMetrics(success, distance, speed, cot, steps_alive)
-
-
-def measure(
-    rollout: Callable[..., Any],
-    conditions: Conditions,
-    seed: int,
-    w: WalkerConfig,
-    ev: EvaluateConfig,
-    label: str,
-    params: Any = (),
-) -> tuple[Trajectories, EpisodeMetrics]:
-    """Roll out over ``conditions`` and score every episode by the protocol."""
-    traj = run_rollouts(rollout, conditions, seed, ev.rollout_batch, label, params)
-    return traj, episode_metrics(traj.alive, traj.x, traj.work, traj.mass, w.control_dt, ev.min_speed_mps)

@@ -1,6 +1,6 @@
 """The task itself, written once for NumPy and JAX (pass ``xp=numpy`` or ``xp=jax.numpy``).
 
-Both environments (MJX in :mod:`walker.env`, native MuJoCo in :mod:`walker.native`)
+Both environments (MJX in :mod:`walker.passive.env`, native MuJoCo in :mod:`walker.passive.native`)
 call these functions, so observation, reward, termination and action scaling
 cannot drift apart.
 
@@ -31,7 +31,7 @@ from types import ModuleType
 from typing import Any
 
 from walker.config import RewardWeights, StartConfig, WalkerConfig
-from walker.model import HIP, KNEE_LEFT, KNEE_RIGHT, PITCH, ROOTX, ROOTZ, Geometry
+from walker.passive.model import HIP, KNEE_LEFT, KNEE_RIGHT, PITCH, ROOTX, ROOTZ, Geometry
 
 OBS_SIZE = 18
 ACTION_SIZE = 3

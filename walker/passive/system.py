@@ -10,7 +10,7 @@ from brax.io import mjcf
 
 from walker.config import ConfigError, WalkerConfig
 from walker.io import write_bytes
-from walker.model import load_mj_model
+from walker.passive.model import load_mj_model
 
 
 def build_system(cfg: WalkerConfig) -> base.System:

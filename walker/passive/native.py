@@ -1,7 +1,7 @@
 """The same task on native MuJoCo, as a gymnasium environment.
 
 Observation, reward, termination and action scaling come from
-:mod:`walker.task`, shared with the MJX environment. Conditions and the push
+:mod:`walker.passive.task`, shared with the MJX environment. Conditions and the push
 are chosen per episode through ``reset(options=...)``:
 
   ``slope_deg``, ``friction_scale``, ``torso_mass_scale`` (floats) and
@@ -22,10 +22,10 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from walker import task
+from walker.passive import task
 from walker.config import FsmConfig, WalkerConfig, load_params
-from walker.fsm import fsm_init, fsm_step
-from walker.model import Geometry, floor_and_feet_geoms, geometry, gravity, load_mj_model
+from walker.passive.fsm import fsm_init, fsm_step
+from walker.passive.model import Geometry, floor_and_feet_geoms, geometry, gravity, load_mj_model
 from walker.policy import PolicyFile, apply, as_numpy
 
 
@@ -61,7 +61,7 @@ class PassiveWalkerNativeEnv(gym.Env):
         self._steps = 0
 
     def set_condition(self, slope_deg: float, friction_scale: float, torso_mass_scale: float) -> None:
-        """Apply a slope, friction and torso-mass condition (same rules as ``walker.env.condition_system``)."""
+        """Apply a slope, friction and torso-mass condition (same rules as ``walker.passive.env.condition_system``)."""
         m = self.model
         m.opt.gravity[:] = gravity(slope_deg)
         m.geom_friction[:] = self._nominal_friction
@@ -206,7 +206,7 @@ def run_episode(env: PassiveWalkerNativeEnv, controller: Controller, steps: int,
 
 @dataclasses.dataclass(frozen=True)
 class NativeBatch:
-    """Native episodes padded to T steps, laid out like ``walker.evaluate.Trajectories``."""
+    """Native episodes padded to T steps, laid out like ``walker.rollout.Trajectories``."""
 
     alive: np.ndarray
     """(T, n) bool: the walker had not fallen before this step"""
@@ -253,7 +253,7 @@ def native_rollouts(
 ) -> NativeBatch:
     """Run ``controller`` from given starts qpos, qvel (n, 6) under conditions (n, 6) in native MuJoCo.
 
-    Condition columns are ``walker.evaluate.CONDITION_NAMES``. With ``workers`` > 1
+    Condition columns are ``walker.rollout.CONDITION_NAMES``. With ``workers`` > 1
     the episodes are split across fresh (spawned) processes, so a parent that
     has initialised JAX is never forked.
     """

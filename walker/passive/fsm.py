@@ -23,8 +23,8 @@ from types import ModuleType
 from typing import Any
 
 from walker.config import FsmConfig
-from walker.model import Geometry
-from walker.task import OBS_FOOT_DX, OBS_FOOT_H, OBS_HIP, OBS_PITCH, OBS_VX
+from walker.passive.model import Geometry
+from walker.passive.task import OBS_FOOT_DX, OBS_FOOT_H, OBS_HIP, OBS_PITCH, OBS_VX
 
 Array = Any
 

@@ -1,6 +1,6 @@
 """The walking task as a Brax environment on the MJX backend.
 
-Observation and reward are documented in :mod:`walker.task`. Actions are in
+Observation and reward are documented in :mod:`walker.passive.task`. Actions are in
 [-1, 1]^3 = (hip, left knee, right knee), scaled to position-actuator targets.
 
 ``state.info`` carries the push for this episode (``push_impulse`` N s,
@@ -19,9 +19,9 @@ from brax import base
 from brax.envs.base import Env, State
 from mujoco import mjx
 
-from walker import task
+from walker.passive import task
 from walker.config import Interval, ConditionRanges, WalkerConfig
-from walker.model import Geometry, floor_and_feet_geoms, geometry
+from walker.passive.model import Geometry, floor_and_feet_geoms, geometry
 
 
 class PassiveWalkerEnv(Env):
@@ -93,6 +93,21 @@ class PassiveWalkerEnv(Env):
         metrics = {f"reward/{name}": value for name, value in terms.items()}
         metrics.update(x_position=data.qpos[0], forward_speed=obs[task.OBS_VX], fallen=done)
         return state.replace(pipeline_state=data, obs=obs, reward=reward, done=done, metrics=metrics)
+
+    def condition_system(
+        self, slope_deg: jax.Array, friction_scale: jax.Array, torso_mass_scale: jax.Array
+    ) -> tuple[base.System, base.System]:
+        """This env's system under a batch of conditions, each argument (batch,): see :func:`condition_system`."""
+        return condition_system(self.sys, slope_deg, friction_scale, torso_mass_scale)
+
+    def randomization_fn(self, sys: base.System, rng: jax.Array) -> tuple[base.System, base.System]:
+        """Brax's ``randomization_fn`` for training: one condition per key in ``rng`` (batch, 2) from ``cfg.randomization``."""
+        return randomization_fn(sys, rng, self.cfg.randomization)
+
+    @staticmethod
+    def set_push(state: State, impulse: jax.Array, push_time: jax.Array, duration: float | jax.Array) -> State:
+        """``state`` with this episode's push replaced: see :func:`set_push`."""
+        return set_push(state, impulse, push_time, duration)
 
 
 def _uniform(key: jax.Array, interval: Interval, shape: tuple[int, ...] = ()) -> jax.Array:

@@ -1,0 +1,134 @@
+"""dvc.yaml's code deps and params are derived from the code, not kept by hand.
+
+For every stage of ``dvc.yaml`` and ``capacity/dvc.yaml``, the Python files it
+must list are exactly the project modules its script imports, transitively
+(read with ``ast``, imports inside functions included, packages' ``__init__``
+files included). Its ``params`` must be exactly its stage module's ``PARAMS``
+(the checked convention the README names). Editing a module then reruns
+exactly the stages that import it: the plots and the video code rerun the
+report only.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+PIPELINES = (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml")
+
+
+def module_file(name: str) -> Path | None:
+    """The project file of module ``name`` (``walker.x.y``), or None if it is not one of ours."""
+    base = REPO / Path(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module name an ``import`` or ``from ... import`` in ``path`` may load (project or not), with
+    ``from package import name`` counted as both the package and ``package.name``."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def with_parents(name: str) -> list[str]:
+    """``a.b.c`` -> ``a``, ``a.b``, ``a.b.c``: importing a module runs its packages' ``__init__`` first."""
+    parts = name.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def import_closure(script: Path) -> set[str]:
+    """Repository-relative paths of the script and every project module it imports, transitively."""
+    seen: set[Path] = set()
+    todo = [script]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for name in imported_modules(path):
+            for candidate in with_parents(name):
+                found = module_file(candidate)
+                if found is not None and found not in seen:
+                    todo.append(found)
+    return {p.relative_to(REPO).as_posix() for p in seen}
+
+
+def stages(pipeline: Path) -> dict[str, dict]:
+    """The stages of a dvc.yaml, with ``matrix``/``foreach`` stages as one entry (their deps do not vary)."""
+    out = {}
+    for name, stage in yaml.safe_load(pipeline.read_text())["stages"].items():
+        out[name] = stage.get("do", stage)
+    return out
+
+
+def script_of(stage: dict) -> Path:
+    match = re.search(r"python (pipeline/\w+\.py)", stage["cmd"])
+    assert match, f"stage command does not run a pipeline/ script: {stage['cmd']}"
+    return REPO / match.group(1)
+
+
+def listed_code(stage: dict) -> set[str]:
+    """The .py files among a stage's deps (data, assets and web files are not checked here)."""
+    return {d for d in stage.get("deps", []) if str(d).endswith(".py")}
+
+
+CASES = [(pipeline, name) for pipeline in PIPELINES for name in stages(pipeline)]
+
+
+@pytest.mark.parametrize(("pipeline", "name"), CASES, ids=[f"{p.parent.name}:{n}" for p, n in CASES])
+def test_code_deps_are_the_import_closure(pipeline, name):
+    stage = stages(pipeline)[name]
+    want, have = import_closure(script_of(stage)), listed_code(stage)
+    missing, extra = sorted(want - have), sorted(have - want)
+    assert not missing and not extra, (
+        f"{pipeline.relative_to(REPO)}: stage '{name}': " + (f"imports {missing} but does not list them in deps; " if missing else "")
+        + (f"lists {extra} in deps but never imports them" if extra else "")
+    )
+
+
+@pytest.mark.parametrize(("pipeline", "name"), CASES, ids=[f"{p.parent.name}:{n}" for p, n in CASES])
+def test_params_are_the_stage_modules(pipeline, name):
+    import importlib
+
+    stage = stages(pipeline)[name]
+    module = importlib.import_module("walker.stages." + script_of(stage).stem)
+    assert list(stage.get("params", [])) == list(module.PARAMS), (
+        f"{pipeline.relative_to(REPO)}: stage '{name}' lists params {stage.get('params')}; "
+        f"{module.__name__}.PARAMS says {list(module.PARAMS)}"
+    )
+
+
+def test_every_stage_script_calls_its_own_stage_module():
+    """One hop from dvc.yaml to the code: pipeline/<x>.py imports walker.stages.<x>."""
+    for pipeline, name in CASES:
+        script = script_of(stages(pipeline)[name])
+        assert f"walker.stages.{script.stem}" in imported_modules(script), f"{script} does not import walker.stages.{script.stem}"
+
+
+def test_figures_and_videos_rerun_only_the_report():
+    """Editing the plots or the video code leaves every training and evaluation stage up to date."""
+    default = stages(REPO / "dvc.yaml")
+    for module in ("walker/plots.py", "walker/render.py", "walker/tables.py"):
+        users = {name for name, stage in default.items() if module in import_closure(script_of(stage))}
+        assert "report" in users and users <= {"report", "bench"}, f"{module} is imported by stages {sorted(users)}"
+
+
+def test_the_check_fails_when_a_dependency_is_dropped():
+    """The deps check is not vacuous: a stage that loses a module it imports is caught, by name."""
+    stage = dict(stages(REPO / "dvc.yaml")["evaluate"])
+    stage["deps"] = [d for d in stage["deps"] if d != "walker/protocol.py"]
+    assert "walker/protocol.py" in import_closure(script_of(stage)) - listed_code(stage)

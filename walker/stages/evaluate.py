@@ -1,0 +1,120 @@
+"""Stage `evaluate`: every policy (FSM, clone, each PPO run) on the protocol's sets in MJX, and on the suite
+in native MuJoCo -> results/summary.json (the results contract) and results/evaluation.json (the details)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+from walker.config import PPO_VARIANTS, Params
+from walker.io import write_json
+from walker.passive.env import PassiveWalkerEnv
+from walker.passive.expert import fsm_policy
+from walker.passive.native import FsmController, PolicyController, native_rollouts
+from walker.passive.system import load_system
+from walker.passive.task import OBS_HIP, OBS_HIP_VELOCITY
+from walker.policy import PolicyFile, load_policy
+from walker.protocol import episode_metrics, mean_metrics, measure, protocol_sets, sweep_sets
+from walker.rollout import learned_policy, make_rollout, policy_arrays, start_states
+from walker.summary import summary
+
+PARAMS = ("walker", "fsm", "evaluate", "seeds")
+
+GAIT_SECONDS = 3.0
+"""length of the gait phase portrait (s): several steps of one nominal episode"""
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluatedPolicy:
+    """One policy the evaluate stage measures: its summary group, its name and its file (None for the FSM)."""
+
+    group: str
+    name: str
+    policy: PolicyFile | None
+
+
+def policies_to_evaluate(params: Params, bc_dir: str, ppo_dir: str, obs_size: int, action_size: int) -> list[EvaluatedPolicy]:
+    """The FSM, the clone and every PPO run of ``params.seeds``; every file is loaded (and checked) up front."""
+    load = lambda path: load_policy(path, obs_size, action_size)  # noqa: E731
+    out = [EvaluatedPolicy("fsm", "fsm", None), EvaluatedPolicy("bc", "bc", load(bc_dir))]
+    for variant in PPO_VARIANTS:
+        for seed in params.seeds:
+            out.append(EvaluatedPolicy(f"ppo_{variant}", f"ppo_{variant}-{seed}", load(Path(ppo_dir) / f"{variant}-{seed}")))
+    return out
+
+
+def read_ppo_results(params: Params, results_dir: str) -> dict[str, list[dict]]:
+    """``results/ppo/<variant>-<seed>.json`` of every run, by variant."""
+    runs: dict[str, list[dict]] = {}
+    for variant in PPO_VARIANTS:
+        for seed in params.seeds:
+            path = Path(results_dir) / f"{variant}-{seed}.json"
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: PPO results not found (run `dvc repro ppo`)")
+            runs.setdefault(variant, []).append(json.loads(path.read_text()))
+    return runs
+
+
+def run(params: Params, system_file: str, bc_dir: str, ppo_dir: str, ppo_results_dir: str, out_summary: str, out_details: str) -> dict:
+    """Every policy on the nominal set, the suite and the sweeps in MJX, and on the suite in native MuJoCo."""
+    start = time.time()
+    w, ev = params.walker, params.evaluate
+    env = PassiveWalkerEnv(load_system(system_file, w), w)
+    policies = policies_to_evaluate(params, bc_dir, ppo_dir, env.observation_size, env.action_size)
+    ppo_runs = read_ppo_results(params, ppo_results_dir)
+    fsm_rollout = make_rollout(env, fsm_policy(params.fsm, env), w.episode_steps)
+    learned_rollout = make_rollout(env, learned_policy(policies[1].policy), w.episode_steps)  # one compile for every file
+    sets, sweeps = protocol_sets(w, ev), sweep_sets(w, ev)
+    suite, suite_seed = sets["suite"]
+    suite_qpos, suite_qvel = start_states(env, suite_seed, len(suite))
+    gait_steps = int(GAIT_SECONDS * w.control_hz)
+    details: dict[str, dict] = {}
+    for p in policies:
+        rollout = fsm_rollout if p.policy is None else learned_rollout
+        arrays = () if p.policy is None else policy_arrays(p.policy)
+        nominal_traj, nominal = measure(rollout, *sets["nominal"], w, ev, f"evaluate {p.name}: nominal", arrays)
+        suite_traj, suite_m = measure(rollout, suite, suite_seed, w, ev, f"evaluate {p.name}: suite", arrays)
+        entry = {
+            "group": p.group,
+            "nominal": mean_metrics(nominal),
+            "suite": mean_metrics(suite_m),
+            "sweeps": {},
+            "gait": {
+                "hip": nominal_traj.obs[:gait_steps, 0, OBS_HIP].round(4).tolist(),
+                "hip_velocity": nominal_traj.obs[:gait_steps, 0, OBS_HIP_VELOCITY].round(4).tolist(),
+                "dt": w.control_dt,
+            },
+        }
+        for quantity, (values, conditions, seed) in sweeps.items():
+            _, m = measure(rollout, conditions, seed, w, ev, f"evaluate {p.name}: {quantity} sweep", arrays)
+            entry["sweeps"][quantity] = {"values": values.tolist(), "success": m.success.reshape(len(values), -1).mean(axis=1).tolist()}
+        controller = FsmController(params.fsm, env.geom) if p.policy is None else PolicyController(p.policy)
+        t0 = time.time()
+        native = native_rollouts(w, controller, suite.as_array(), suite_qpos, suite_qvel, ev.native_workers)
+        native_m = episode_metrics(native.alive, native.x, native.work, native.mass, w.control_dt, ev.min_speed_mps)
+        entry["suite_native"] = mean_metrics(native_m)
+        entry["suite_cases_same_outcome"] = float((native_m.success == suite_m.success).mean())
+        details[p.name] = entry
+        print(
+            f"[evaluate] {p.name}: nominal {entry['nominal']['success']:.3f}, suite {entry['suite']['success']:.3f} (MJX) "
+            f"{entry['suite_native']['success']:.3f} (native, {time.time() - t0:.0f} s), {time.time() - start:.0f} s so far",
+            flush=True,
+        )
+
+    per_group: dict[str, list[dict]] = {}
+    for e in details.values():
+        per_group.setdefault(e["group"], []).append({
+            "success_nominal": e["nominal"]["success"],
+            "success_suite": e["suite"]["success"],
+            "success_suite_native": e["suite_native"]["success"],
+            "distance_m": e["nominal"]["distance_m"],
+            "speed_mps": e["nominal"]["speed_mps"],
+            "cost_of_transport": e["nominal"]["cost_of_transport"],
+        })
+    result = summary(per_group, ppo_runs)
+    write_json({"policies": details, "suite_cases": len(suite), "nominal_cases": ev.nominal_cases}, out_details)
+    write_json(result, out_summary)
+    print(f"[evaluate] {json.dumps(result)} in {time.time() - start:.0f} s", flush=True)
+    return result

@@ -1,0 +1,90 @@
+"""Stage `ppo@<variant>-<seed>`: Brax PPO from the cloned policy (`bc`) or from scratch, scored on the suite."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import numpy as np
+
+from walker.config import PPO_VARIANTS, Params
+from walker.io import atomic_dir, write_json
+from walker.passive.env import PassiveWalkerEnv
+from walker.passive.system import load_system
+from walker.policy import POLICY_FILENAME, load_policy, save_policy
+from walker.ppo import PpoRun, planned_env_steps, steps_to_reach
+from walker.ppo import train as ppo_train
+from walker.protocol import suite_scorer
+
+PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.min_speed_mps",
+          "evaluate.suite", "evaluate.rollout_batch", "ppo")
+
+
+def run(params: Params, variant: str, seed: int, system_file: str, bc_dir: str, out_dir: str, out_json: str, live_dir: str) -> dict:
+    """One PPO run, evaluated on the suite; the model folder, the dvclive folder and the metrics
+    appear only when the run finished."""
+    if variant not in PPO_VARIANTS:
+        raise ValueError(f"unknown PPO variant '{variant}'; choose one of {list(PPO_VARIANTS)}")
+    with atomic_dir(live_dir) as live_tmp, atomic_dir(out_dir) as model_tmp:
+        metrics = _train(params, variant, seed, system_file, bc_dir, model_tmp, live_tmp)
+    write_json(metrics, out_json)
+    return metrics
+
+
+def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: str, out_dir: Path, live_dir: Path) -> dict:
+    """The work of :func:`run`, writing into (temporary) ``out_dir`` and ``live_dir``."""
+    from dvclive import Live  # heavy import, only in the training stages
+
+    start = time.time()
+    w, ev, cfg = params.walker, params.evaluate, params.ppo
+    env = PassiveWalkerEnv(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization))
+    init = load_policy(bc_dir, env.observation_size, env.action_size) if variant == "bc" else None
+    name = f"{variant}-{seed}"
+    score = suite_scorer(env, w, ev, f"ppo {name}")
+    history: list[tuple[int, float]] = []
+    last: dict = {}
+    sps: list[float] = []
+
+    with Live(live_dir, save_dvc_exp=False, dvcyaml=None) as live:
+
+        def on_eval(step: int, policy) -> None:
+            s = score(step, policy)
+            last.update(policy=policy, step=step, success=s.success, ret=s.episode_return, length=s.episode_length)
+            history.append((step, s.success))
+            live.step = step
+            live.log_metric("eval/success_suite", s.success)
+            live.log_metric("eval/episode_return", s.episode_return)
+            live.log_metric("eval/episode_length", s.episode_length)
+            live.log_metric("wall_clock_s", time.time() - start)
+            print(f"[ppo {name}] {step} env steps: suite success {s.success:.3f}, return {s.episode_return:.1f}, "
+                  f"length {s.episode_length:.0f}, {time.time() - start:.0f} s", flush=True)
+
+        def on_progress(step: int, metrics: dict) -> None:
+            rate = float(metrics.get("training/sps", 0.0))
+            sps.append(rate)
+            total = planned_env_steps(cfg, seeded=init is not None)
+            eta = (total - step) / rate if rate > 0 else float("nan")
+            std = metrics.get("training/policy_dist_mean_std")
+            spread = f", action spread {float(std):.3f}" if std is not None else ""
+            print(f"[ppo {name}] {step}/{total} env steps, {rate:.0f} steps/s while training{spread}, ETA {eta:.0f} s", flush=True)
+
+        run_cfg = PpoRun(cfg=cfg, seed=seed, init=init, num_timesteps=cfg.num_timesteps)
+        policy, env_steps = ppo_train(env, run_cfg, on_eval, on_progress)
+
+    metrics = {
+        "variant": variant,
+        "seed": seed,
+        "env_steps": int(env_steps),
+        "wall_clock_s": time.time() - start,
+        "train_steps_per_s": float(np.mean(sps)) if sps else None,
+        "success_suite_start": history[0][1],
+        "success_suite_final": last["success"],
+        "eval_return_final": last["ret"],
+        "episode_length_final": last["length"],
+        "steps_to_success_0_8": steps_to_reach(history, 0.8),
+    }
+    policy = dataclasses.replace(policy, metadata={"source": "ppo", "variant": variant, "seed": seed, "env_steps": int(env_steps)})
+    save_policy(policy, Path(out_dir) / POLICY_FILENAME)
+    print(f"[ppo {name}] {metrics}", flush=True)
+    return metrics

@@ -1,0 +1,125 @@
+"""Stage `report`: plots of the evaluation, videos and MJCF keyframes of every policy kind, and
+``results/report.md`` (the result tables the README and docs link to, generated, never typed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+from walker.config import PPO_VARIANTS, SWEEP_QUANTITIES, Params
+from walker.io import atomic_dir, write_json, write_text
+from walker.passive.task import ACTION_SIZE, OBS_SIZE
+from walker.policy import PolicyFile, load_policy
+from walker.summary import best_run
+from walker.tables import report_markdown
+
+PARAMS = ("walker", "fsm", "evaluate.seed", "evaluate.native_workers", "ppo.randomization", "seeds", "report")
+
+
+@dataclasses.dataclass(frozen=True)
+class VideoJob:
+    """One video of the report: which policy, under which push, written where."""
+
+    name: str
+    title: str
+    policy: PolicyFile | None
+    push_ns: float
+    out_mp4: str
+    out_keyframes: str | None
+
+
+def _render_job(params: Params, job: VideoJob) -> dict:
+    """Record one native episode, write its mp4 (and keyframes); runs in a worker process."""
+    from walker.passive.model import geometry, load_mj_model
+    from walker.passive.native import FsmController, PolicyController
+    from walker.render import keyframes_xml, record, write_video
+
+    w, r = params.walker, params.report
+    controller = FsmController(params.fsm, geometry(load_mj_model(w))) if job.policy is None else PolicyController(job.policy)
+    options = {"push_impulse": job.push_ns, "push_time": r.video_push_time_s} if job.push_ns else {}
+    rec = record(w, controller, title=job.title, seconds=r.video_seconds, fps=r.video_fps, width=r.video_width,
+                 height=r.video_height, seed=params.evaluate.seed, options=options)
+    write_video(rec.frames, job.out_mp4, r.video_fps)
+    if job.out_keyframes:
+        write_text(keyframes_xml(w, rec, int(round(w.control_hz / r.keyframe_hz))), job.out_keyframes)
+    print(f"[report] {job.out_mp4}: {len(rec.frames)} frames, " + (f"fell at {rec.fell_at_s:.2f} s" if rec.fell_at_s else "walked") + f", {rec.distance_m:.1f} m", flush=True)
+    return {"video": job.out_mp4, "keyframes": job.out_keyframes, "push_ns": job.push_ns, "fell_at_s": rec.fell_at_s,
+            "distance_m": rec.distance_m, "frames": len(rec.frames)}
+
+
+def run(
+    params: Params, summary_json: str, details_json: str, ppo_results_dir: str, ppo_live_dir: str, bc_dir: str, ppo_dir: str,
+    plots_dir: str, videos_dir: str, out_markdown: str,
+) -> dict:
+    """Plots, videos and the result tables; both folders are built aside and replace the old ones only
+    when every plot and video is written."""
+    with atomic_dir(plots_dir) as plots_tmp, atomic_dir(videos_dir) as videos_tmp:
+        result = _report(params, summary_json, details_json, ppo_live_dir, bc_dir, ppo_dir, plots_tmp, videos_tmp, Path(videos_dir))
+    summary = json.loads(Path(summary_json).read_text())
+    details = json.loads(Path(details_json).read_text())
+    ppo_runs = {f"{v}-{s}": json.loads((Path(ppo_results_dir) / f"{v}-{s}.json").read_text()) for v in PPO_VARIANTS for s in params.seeds}
+    write_text(report_markdown(summary, details, ppo_runs), out_markdown)
+    return result
+
+
+def _plots(params: Params, summary: dict, details: dict, ppo_live_dir: str, plots_dir: Path) -> dict[str, str]:
+    """Every figure; returns the policy shown per group in the gait plot and the videos (group -> name)."""
+    from walker import plots
+
+    curves = {metric: {f"ppo_{v}": [plots.read_curve(Path(ppo_live_dir) / f"{v}-{s}/plots/metrics/eval/{metric}.tsv") for s in params.seeds]
+                       for v in PPO_VARIANTS} for metric in ("success_suite", "episode_return")}
+    plots.sample_efficiency(curves, {g: summary[g]["success_suite"] for g in ("fsm", "bc")}, plots_dir / "sample_efficiency.png")
+    sweeps: dict[str, dict] = {q: {} for q in SWEEP_QUANTITIES}
+    for e in details.values():
+        for q, data in e["sweeps"].items():
+            group = sweeps[q].setdefault(e["group"], {"values": data["values"], "success": []})
+            group["success"].append(data["success"])
+    ranges = params.ppo.randomization
+    plots.robustness(sweeps, {q: (getattr(ranges, q).low, getattr(ranges, q).high) for q in SWEEP_QUANTITIES}, plots_dir / "robustness.png")
+    shown = {"fsm": "fsm", "bc": "bc", **{f"ppo_{v}": best_run(details, f"ppo_{v}") for v in PPO_VARIANTS}}
+    labels = {g: plots.POLICY_STYLE[g][0] + (f" (seed {name.rsplit('-', 1)[1]})" if "-" in name else "") for g, name in shown.items()}
+    plots.gait({name: {"group": g, "label": labels[g], **details[name]["gait"]} for g, name in shown.items()}, plots_dir / "gait.png")
+    per_seed: dict[str, dict[str, list[float]]] = {}
+    for e in details.values():
+        runs = per_seed.setdefault(e["group"], {"success_nominal": [], "success_suite": [], "success_suite_native": []})
+        for key, where in (("success_nominal", "nominal"), ("success_suite", "suite"), ("success_suite_native", "suite_native")):
+            runs[key].append(e[where]["success"])
+    plots.summary_bars(summary, per_seed, plots_dir / "summary.png")
+    return shown, labels
+
+
+def _report(
+    params: Params, summary_json: str, details_json: str, ppo_live_dir: str, bc_dir: str, ppo_dir: str,
+    plots_dir: Path, videos_dir: Path, videos_final: Path,
+) -> dict:
+    """The work of :func:`run`, writing into (temporary) folders; the video index names ``videos_final``."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    start = time.time()
+    summary = json.loads(Path(summary_json).read_text())
+    details = json.loads(Path(details_json).read_text())["policies"]
+    plots_dir, videos_dir = Path(plots_dir), Path(videos_dir)
+    shown, labels = _plots(params, summary, details, ppo_live_dir, plots_dir)
+    print(f"[report] plots in {plots_dir} ({time.time() - start:.0f} s)", flush=True)
+
+    jobs = []
+    for group, name in shown.items():
+        path = None if group == "fsm" else (Path(ppo_dir) / name.removeprefix("ppo_") if group.startswith("ppo") else Path(bc_dir))
+        policy = None if path is None else load_policy(path, OBS_SIZE, ACTION_SIZE)
+        for kind, push in (("nominal", 0.0), ("pushed", params.report.video_push_ns)):
+            title = labels[group] + (f", push {push:+g} N s at {params.report.video_push_time_s:g} s" if push else ", nominal ramp")
+            keyframes = str(videos_dir / f"{group}_{kind}.keyframes.xml") if group == "ppo_bc" else None
+            jobs.append(VideoJob(f"{group}_{kind}", title, policy, push, str(videos_dir / f"{group}_{kind}.mp4"), keyframes))
+    workers = max(1, min(params.evaluate.native_workers, len(jobs)))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        index = list(pool.map(_render_job, [params] * len(jobs), jobs))
+    for entry in index:  # name where the files will be, not where they are built
+        for key in ("video", "keyframes"):
+            if entry[key]:
+                entry[key] = str(videos_final / Path(entry[key]).name)
+    write_json({"videos": index}, videos_dir / "index.json")
+    print(f"[report] {len(jobs)} videos in {videos_dir} ({time.time() - start:.0f} s)", flush=True)
+    return {"plots": sorted(p.name for p in plots_dir.glob("*.png")), "videos": index}
