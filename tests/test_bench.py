@@ -1,4 +1,4 @@
-"""`walker bench` on tiny sizes (it runs and writes what DESIGN.md promises; its speed is not tested),
+"""`walker bench` on tiny sizes (it runs and writes what docs/design.md promises; its speed is not tested),
 and the capacity sweep's pure helpers. The `solvers` and `capacity` stages run in tests/test_pipeline.py."""
 
 from __future__ import annotations

@@ -124,15 +124,16 @@ def test_header_and_weights_disagree():
 def test_wrong_observation_size(tmp_path):
     path = tmp_path / "small.walker"
     save_policy(random_policy(sizes=(17, 8, 3)), path)
-    with pytest.raises(PolicyFileError, match=r"small\.walker: policy expects observations of size 17, this walker's have 18"):
-        load_policy(path)
+    with pytest.raises(PolicyFileError, match=r"small\.walker: policy expects observations of size 17, this body's have 18"):
+        load_policy(path, 18, 3)
+    assert load_policy(path).obs_size == 17  # the file itself is fine: only a body's sizes can reject it
 
 
 def test_wrong_action_size(tmp_path):
     path = tmp_path / "four.walker"
     save_policy(random_policy(sizes=(18, 8, 4)), path)
-    with pytest.raises(PolicyFileError, match=r"four\.walker: policy outputs 4 actions, this walker takes 3"):
-        load_policy(path)
+    with pytest.raises(PolicyFileError, match=r"four\.walker: policy outputs 4 actions, this body takes 3"):
+        load_policy(path, 18, 3)
 
 
 def test_refuses_to_save_non_finite_weights(tmp_path):

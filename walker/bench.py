@@ -250,7 +250,7 @@ def native_threads(params: Params) -> int:
 def throughput(params: Params, log: Callable[[str], None] = print) -> dict[str, Any]:
     """The benchmark: native and MJX physics by batch size, the env's control steps and PPO training.
 
-    Returns the ``results/bench.json`` mapping (keys in DESIGN.md).
+    Returns the ``results/bench.json`` mapping (keys: docs/design.md, "Results contract").
     """
     b, w = params.bench, params.walker
     model = load_mj_model(w)

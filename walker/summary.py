@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 SUMMARY_KEYS = ("success_nominal", "success_suite", "success_suite_native", "distance_m", "speed_mps", "cost_of_transport")
-"""Per-policy keys of the contract (DESIGN.md); distance, speed and cost of transport are on the nominal set."""
+"""Per-policy keys of the results contract (docs/design.md); distance, speed and cost of transport are on the nominal set."""
 
 
 def pooled(runs: Sequence[Mapping[str, float]], keys: Sequence[str] = SUMMARY_KEYS) -> dict[str, float]:

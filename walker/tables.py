@@ -97,3 +97,25 @@ def report_markdown(summary: Mapping[str, Any], evaluation: Mapping[str, Any], p
         "## Push sweep (success; nominal slope)\n\n" + sweep_table(policies, "push_impulse_ns", "N s"),
     ]
     return "\n\n".join(parts) + "\n"
+
+
+README_BEGIN = "<!-- headline:begin"
+README_END = "<!-- headline:end -->"
+
+
+def with_headline(readme: str, summary: Mapping[str, Any]) -> str:
+    """``readme`` with the block between its headline markers replaced by :func:`headline_table` of ``summary``."""
+    start, end = readme.index(README_BEGIN), readme.index(README_END)
+    begin_line = readme[start:readme.index("\n", start) + 1]
+    return readme[:start] + begin_line + headline_table(summary) + "\n" + readme[end:]
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    summary_json = Path(sys.argv[2] if len(sys.argv) > 2 else "results/summary.json")
+    readme.write_text(with_headline(readme.read_text(), json.loads(summary_json.read_text())))
+    print(f"{readme}: headline table from {summary_json}")
