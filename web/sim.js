@@ -1,5 +1,5 @@
 // The walker's task and policies in plain JavaScript, with no DOM: the same
-// observation, action scaling, FSM and MLP as walker/task.py, walker/fsm.py and
+// observation, action scaling, FSM and MLP as walker/passive/task.py, walker/passive/fsm.py and
 // walker/policy.py, so that a policy drives MuJoCo's WebAssembly build exactly
 // as it drives the native Python environment. Runs in the browser and in node.
 //
@@ -10,7 +10,7 @@ const OBS_FOOT_DX = [11, 12], OBS_FOOT_H = [13, 14];
 const ROOTX = 0, ROOTZ = 1, PITCH = 2, KNEE_LEFT = 3, HIP = 4, KNEE_RIGHT = 5;
 const SOLVERS = { cg: 1, newton: 2 };
 
-/** Observation (18,) from qpos (6,), qvel (6,), previous action (3,); walker/task.py:observation. */
+/** Observation (18,) from qpos (6,), qvel (6,), previous action (3,); walker/passive/task.py:observation. */
 export function observation(qpos, qvel, prevAction, geom) {
   const height = geom.hip_height + qpos[ROOTZ];
   const angleLeft = qpos[PITCH];
@@ -29,12 +29,12 @@ export function observation(qpos, qvel, prevAction, geom) {
 
 const clip = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
 
-/** Position-actuator targets from actions in [-1, 1] (3,); walker/task.py:action_to_ctrl. */
+/** Position-actuator targets from actions in [-1, 1] (3,); walker/passive/task.py:action_to_ctrl. */
 export function actionToCtrl(action, geom) {
   return action.map((a, i) => clip(a, -1, 1) * geom.ctrl_scale[i]);
 }
 
-/** True when the torso is too low, pitched too far, or the state is not finite; walker/task.py:fallen. */
+/** True when the torso is too low, pitched too far, or the state is not finite; walker/passive/task.py:fallen. */
 export function fallen(obs, site) {
   return obs[0] < site.min_height || Math.abs(obs[OBS_PITCH]) > site.max_pitch || !obs.every(Number.isFinite);
 }
@@ -73,7 +73,7 @@ export class MlpPolicy {
   }
 }
 
-/** The finite-state-machine expert with its phase state; walker/fsm.py. */
+/** The finite-state-machine expert with its phase state; walker/passive/fsm.py. */
 export class FsmPolicy {
   constructor(spec, geom) {
     this.cfg = spec.fsm;
@@ -123,7 +123,7 @@ export function gravity(slopeDeg, g = 9.81) {
 
 /**
  * One walker in MuJoCo's WebAssembly build: the model with the params' options,
- * its data, the active policy and the control loop of walker/native.py.
+ * its data, the active policy and the control loop of walker/passive/native.py.
  *
  * MuJoCo's array fields are views into the WebAssembly heap; they go stale when
  * the heap grows, so every method reads them afresh from `this.data`.
@@ -162,7 +162,7 @@ export class WalkerSim {
     this.model.opt.gravity.set(gravity(deg));
   }
 
-  /** Back to the nominal start state (walker/task.py:start_state without noise). */
+  /** Back to the nominal start state (walker/passive/task.py:start_state without noise). */
   reset() {
     const { mujoco, model, data } = this;
     mujoco.mj_resetData(model, data);

@@ -64,8 +64,8 @@ def run(
     return result
 
 
-def _plots(params: Params, summary: dict, details: dict, ppo_live_dir: str, plots_dir: Path) -> dict[str, str]:
-    """Every figure; returns the policy shown per group in the gait plot and the videos (group -> name)."""
+def _plots(params: Params, summary: dict, details: dict, ppo_live_dir: str, plots_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Every figure; returns the run shown per group in the gait plot and the videos, and its label (both by group)."""
     from walker import plots
 
     curves = {metric: {f"ppo_{v}": [plots.read_curve(Path(ppo_live_dir) / f"{v}-{s}/plots/metrics/eval/{metric}.tsv") for s in params.seeds]
