@@ -82,6 +82,9 @@ def quiet_logs() -> None:
     - MJX probes for its optional Warp backend at import and prints ``Failed to
       import warp`` / ``mujoco_warp``; when Warp is simply not installed those two
       lines are dropped, any other line of the probe still prints.
+    - Brax's notice that its own pipelines are "not actively being maintained",
+      printed wherever ``brax.io.mjcf`` loads our model: we load through it but
+      simulate with MJX, the maintained path. Only that message is filtered.
 
     What remains is listed in docs/troubleshooting.md.
     """
@@ -90,7 +93,10 @@ def quiet_logs() -> None:
     import io
     import sys
 
+    import warnings
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.filterwarnings("ignore", message=r"Brax System, piplines and environments are not actively being maintained")
     if "mujoco.mjx.warp" in sys.modules or importlib.util.find_spec("warp") is not None:
         return  # already probed, or installed: then a failure to import it is real news
     probe = io.StringIO()
