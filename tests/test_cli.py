@@ -53,7 +53,8 @@ def test_evaluate_command_runs_the_fsm_natively(capsys):
     out = capsys.readouterr().out
     result = json.loads(out[out.index("{\n"):])  # the result is the last thing printed
     assert result["physics"] == "native MuJoCo" and result["set"] == "nominal"
-    assert result["success"] >= 0.9 and result["distance_m"] > 10.0 and result["cost_of_transport"] > 0
+    assert result["success"] >= 0.9 and result["walking"] >= 0.9 and result["distance_m"] > 10.0 and result["cost_of_transport"] > 0
+    assert result["episode_seconds"] == 20.0 and result["gait_alternations_hz"] > 1.0
 
 
 def test_evaluate_command_names_a_missing_policy(tmp_path, capsys):
@@ -72,7 +73,8 @@ def test_info_reports_versions_devices_rendering_and_params(tmp_path):
     proc = _info(REPO / "params.yaml")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    for key in ("jax: ", "mujoco: ", "brax: ", "dvc: ", "jax devices: cpu", "mujoco rendering: ", "params (", "): valid"):
+    for key in ("jax: ", "mujoco: ", "brax: ", "dvc: ", "jax devices: cpu", "mujoco rendering: ", "params (", "): valid",
+                "transfer check compares: MJX (mujoco-mjx "):
         assert key in out, key
     bad = tmp_path / "params.yaml"
     bad.write_text((REPO / "params.yaml").read_text().replace("timestep: 0.005", "timestep: -1"))

@@ -18,7 +18,7 @@ def _trajectories(T: int = 5, n: int = 3) -> Trajectories:
         obs=rng.normal(size=(T, n, 18)).astype(np.float32),
         action=np.full((T, n, 3), 0.5, np.float32),        # the learner's own actions
         alive=alive,
-        x=np.zeros((T + 1, n)), work=np.zeros((T, n)), mass=np.ones(n),
+        x=np.zeros((T + 1, n)), work=np.zeros((T, n)), mass=np.ones(n), fell=np.zeros((T, n), bool),
         label=rng.uniform(-1, 1, (T, n, 3)).astype(np.float32),  # the expert's
     )
 

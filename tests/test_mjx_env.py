@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from walker.passive import task
 
@@ -101,6 +102,49 @@ def test_condition_system_changes_only_what_it_claims(mjx_env):
     legs = np.delete(mass, torso, axis=1)
     np.testing.assert_array_equal(legs, np.broadcast_to(np.delete(np.asarray(sys.body_mass), torso), legs.shape))
     assert in_axes.body_mass == 0 and in_axes.opt.gravity == 0 and in_axes.dof_damping is None
+
+
+def test_torso_mass_factor_scales_the_torso_and_no_leg(mjx_env, native_env):
+    """The left thigh has its own (welded) body: x1.2 on the torso is 5 kg -> 6 kg, and both legs keep 1.1 kg, in MJX
+    and in native MuJoCo."""
+    from walker.passive.env import condition_system
+
+    names = [mjx_env.sys.mj_model.body(i).name for i in range(mjx_env.sys.nbody)]
+    sys_v, _ = condition_system(mjx_env.sys, jnp.array([11.5]), jnp.array([1.0]), jnp.array([1.2]))
+    mjx_mass = dict(zip(names, np.asarray(sys_v.body_mass)[0]))
+    native_env.reset(seed=0, options={"torso_mass_scale": 1.2})
+    native_mass = {name: native_env.model.body(name).mass[0] for name in names}
+    for mass in (mjx_mass, native_mass):
+        assert mass["torso"] == pytest.approx(6.0)
+        assert mass["leg_left"] + mass["foot_left"] == pytest.approx(1.1)
+        assert mass["leg_right"] + mass["foot_right"] == pytest.approx(1.1)
+    native_env.reset(seed=0)
+
+
+def test_positive_work_is_integrated_over_every_substep(mjx_env, jit_env):
+    """The env's positive_work equals the positive actuator power summed over its 4 physics substeps times the
+    timestep, computed by stepping MJX by hand from the same state with the same controls."""
+    from mujoco import mjx
+
+    from walker.passive import task
+
+    reset, step = jit_env
+    state = reset(jax.random.PRNGKey(0))
+    action = jnp.array([0.8, -0.5, 0.3])
+    nxt = step(state, action)
+    d = state.pipeline_state.replace(ctrl=task.action_to_ctrl(action, mjx_env.geom, jnp))
+    work = 0.0
+    for _ in range(mjx_env.cfg.n_substeps):
+        d = jax.jit(mjx.step)(mjx_env.sys, d)
+        work += float(np.maximum(np.asarray(d.actuator_force) * np.asarray(d.actuator_velocity), 0).sum()) * mjx_env.cfg.timestep
+    assert work > 0
+    assert float(nxt.metrics["positive_work"]) == pytest.approx(work, rel=1e-4)
+
+
+def test_positive_power_counts_only_what_motors_supply():
+    from walker.passive.task import positive_power
+
+    assert positive_power(np.array([2.0, -3.0, 4.0]), np.array([1.5, 1.0, -1.0]), np) == pytest.approx(3.0)
 
 
 def test_randomization_fn_draws_within_ranges(mjx_env, params):

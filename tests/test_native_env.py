@@ -108,15 +108,20 @@ def test_native_rollouts_replay_the_mjx_cases(mjx_env, fsm_trajectories, fixture
     qpos, qvel = start_states(mjx_env, ROLLOUT_SEED, len(fixture_conditions))
     np.testing.assert_allclose(fsm_trajectories.x[0], qpos[:, 0], atol=1e-6)
     controller = FsmController(params.fsm, mjx_env.geom)
-    one = native_rollouts(params.walker, controller, fixture_conditions.as_array(), qpos, qvel, workers=1)
-    two = native_rollouts(params.walker, controller, fixture_conditions.as_array(), qpos, qvel, workers=2)
-    for field in ("alive", "x", "work", "mass"):
+    steps = len(fsm_trajectories.alive)
+    one = native_rollouts(params.walker, controller, fixture_conditions.as_array(), qpos, qvel, workers=1, steps=steps)
+    two = native_rollouts(params.walker, controller, fixture_conditions.as_array(), qpos, qvel, workers=2, steps=steps)
+    for field in ("obs", "alive", "fell", "x", "work", "mass"):
         np.testing.assert_array_equal(getattr(one, field), getattr(two, field))
     w, ev = params.walker, params.evaluate
-    native = episode_metrics(one.alive, one.x, one.work, one.mass, w.control_dt, ev.min_speed_mps)
+    native = episode_metrics(one.obs, one.alive, one.fell, one.x, one.work, one.mass, w.control_dt, ev, mjx_env.foot_model)
     t = fsm_trajectories
-    mjx = episode_metrics(t.alive, t.x, t.work, t.mass, w.control_dt, ev.min_speed_mps)
+    mjx = episode_metrics(t.obs, t.alive, t.fell, t.x, t.work, t.mass, w.control_dt, ev, mjx_env.foot_model)
     assert native.success.tolist() == mjx.success.tolist()
+    # the nominal episode walks in both; a pushed or steep one can sit at a walking bound, where float32 and
+    # float64 trajectories that have parted after a few touchdowns land on different sides (docs/protocol.md)
+    assert native.walking[0] and mjx.walking[0]
+    np.testing.assert_allclose(one.work[:, 0].sum(), t.work[:, 0].sum(), rtol=0.02)  # the same integrated work, nominal
     np.testing.assert_allclose(one.mass, t.mass, rtol=1e-5)
     # The nominal episode matches closely over the whole 10 s. On 14 deg the FSM keeps speeding up, touchdown
     # timing amplifies float32-vs-float64 differences, and distances drift apart (28 vs 33 m) though both walk.

@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 TINY = {
     ("walker", "episode_seconds"): 0.5,
+    ("evaluate", "episode_seconds"): 0.6,
     ("demos", "episodes"): 4,
     ("evaluate", "nominal_cases"): 2,
     ("evaluate", "suite_cases"): 4,

@@ -81,8 +81,6 @@ def _load_policy_arg(path: str):
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
-    import numpy as np
-
     from walker.runtime import configure_jax, quiet_logs
 
     quiet_logs()  # before jax and mujoco are imported
@@ -93,30 +91,28 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from walker.passive.expert import fsm_policy
     from walker.passive.native import FsmController, PolicyController, native_rollouts
     from walker.passive.system import build_system
-    from walker.protocol import episode_metrics, measure, protocol_sets
+    from walker.protocol import episode_metrics, horizon_steps, mean_metrics, measure, protocol_sets
     from walker.rollout import learned_policy, make_rollout, policy_arrays, start_states
 
     w, ev = params.walker, params.evaluate
     env = PassiveWalkerEnv(build_system(w), w)
     set_name = "suite" if args.suite else "nominal"
     conditions, seed = protocol_sets(w, ev)[set_name]
+    steps, body = horizon_steps(w, ev), env.foot_model
     if args.native:
         qpos, qvel = start_states(env, seed, len(conditions))
         controller = FsmController(params.fsm, env.geom) if policy is None else PolicyController(policy)
-        batch = native_rollouts(w, controller, conditions.as_array(), qpos, qvel, ev.native_workers)
-        m = episode_metrics(batch.alive, batch.x, batch.work, batch.mass, w.control_dt, ev.min_speed_mps)
+        batch = native_rollouts(w, controller, conditions.as_array(), qpos, qvel, ev.native_workers, steps)
+        m = episode_metrics(batch.obs, batch.alive, batch.fell, batch.x, batch.work, batch.mass, w.control_dt, ev, body)
     else:
-        rollout = make_rollout(env, fsm_policy(params.fsm, env) if policy is None else learned_policy(policy), w.episode_steps)
-        _, m = measure(rollout, conditions, seed, w, ev, f"{set_name}", () if policy is None else policy_arrays(policy))
+        rollout = make_rollout(env, fsm_policy(params.fsm, env) if policy is None else learned_policy(policy), steps)
+        _, m = measure(rollout, conditions, seed, w, ev, f"{set_name}", body, () if policy is None else policy_arrays(policy))
     result = {
         "policy": args.policy,
         "set": set_name,
         "physics": "native MuJoCo" if args.native else "MJX",
-        "episodes": len(conditions),
-        "success": float(m.success.mean()),
-        "distance_m": float(m.distance_m.mean()),
-        "speed_mps": float(m.speed_mps.mean()),
-        "cost_of_transport": float(np.nanmean(m.cost_of_transport)),
+        "episode_seconds": ev.episode_seconds,
+        **mean_metrics(m),
     }
     print(json.dumps(result, indent=2))
     return 0

@@ -177,13 +177,35 @@ SWEEP_QUANTITIES = ("slope_deg", "push_impulse_ns")
 
 
 @dataclasses.dataclass(frozen=True)
+class SteadyCriterion:
+    """A sustained gait: speed no longer changing at the end of the episode (block `evaluate.steady`)."""
+
+    window_s: float = _field("length (s) of each of the last two windows whose mean speeds are compared", range=(0.1, 60.0))
+    max_speed_change: float = _field("largest allowed change of mean speed from the second-last window to the last, as a fraction of the former", range=(0.0, 10.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class GaitCriterion:
+    """What counts as walking, beyond not falling (block `evaluate.gait`; reasons in docs/protocol.md)."""
+
+    contact_height: float = _field("a foot whose lowest point is below this height above the ramp (m) is on the ground", range=(0.0, 0.5))
+    min_alternations_hz: float = _field("fewest stance-leg alternations per second (a touchdown of the other foot than the last one)", range=(0.0, 100.0))
+    max_flight_fraction: float = _field("largest fraction of the episode with no foot on the ground", range=(0.0, 1.0))
+    max_stance_slip_mps: float = _field("largest mean speed (m/s) of a foot along the ramp while it stays on the ground", range=(0.0, 100.0))
+    min_step_length_m: float = _field("shortest mean step (m): from one foot's touchdown to the other's next", range=(0.0, 10.0))
+
+
+@dataclasses.dataclass(frozen=True)
 class EvaluateConfig:
     """Evaluation protocol: success criterion and robustness suite (block `evaluate`)."""
 
     seed: int = _field("PRNG seed of the nominal set and the robustness suite, so every policy meets the same cases", range=(0, 2**31 - 1))
     nominal_cases: int = _field("lightly randomised starts in the nominal set", range=(1, 1_000_000))
     suite_cases: int = _field("number of robustness-suite cases", range=(1, 1_000_000))
+    episode_seconds: float = _field("evaluation episode length (s); longer than training's walker.episode_seconds, so a gait must last", range=(0.1, 3600.0))
     min_speed_mps: float = _field("average forward speed (m/s) needed for success", range=(0.0, 10.0))
+    steady: SteadyCriterion = _field("success also needs a steady speed at the end of the episode")
+    gait: GaitCriterion = _field("the walking criterion: walking success = success and this")
     suite: ConditionRanges = _field("robustness-suite ranges")
     rollout_batch: int = _field("episodes simulated at once in batched MJX rollouts", range=(1, 65536))
     sweeps: SweepConfig = _field("one-factor robustness sweeps of the evaluate stage (success against slope and push)")

@@ -77,6 +77,19 @@ def openblas_kernel() -> str:
     return f"{get_corename().decode()} (OPENBLAS_CORETYPE={forced})"
 
 
+def transfer_versions(versions: dict[str, str], web_lock: Path) -> str:
+    """Which MuJoCo each check compares: MJX (batched, float32) in training and evaluation, native MuJoCo (float64)
+    in the transfer check, and the WebAssembly build pinned for the browser viewer."""
+    import json
+
+    try:
+        wasm = json.loads(web_lock.read_text())["packages"][""]["dependencies"]["@mujoco/mujoco"]
+    except (OSError, KeyError, ValueError):
+        wasm = "unknown (web/package-lock.json not found)"
+    return (f"MJX (mujoco-mjx {versions['mujoco-mjx']}) vs native MuJoCo (mujoco {versions['mujoco']}); "
+            f"browser viewer: @mujoco/mujoco {wasm} (WebAssembly)")
+
+
 def params_status(path: str | Path) -> tuple[bool, str]:
     """(valid, message) for a params file: ``valid`` or the loader's error naming the key."""
     from walker.config import ConfigError, load_params
@@ -94,7 +107,9 @@ def info_lines(params_path: str | Path) -> tuple[bool, list[str]]:
 
     rendering = rendering_backend()  # first: nothing may import mujoco before it
     lines = [f"python: {sys.version.split()[0]} ({sys.executable})", f"platform: {platform.platform()}"]
-    lines += [f"{name}: {version}" for name, version in package_versions().items()]
+    versions = package_versions()
+    lines += [f"{name}: {version}" for name, version in versions.items()]
+    lines.append(f"transfer check compares: {transfer_versions(versions, Path(__file__).resolve().parent.parent / 'web' / 'package-lock.json')}")
     lines.append(f"jax devices: {jax_devices()}")
     lines.append(f"mujoco rendering: {rendering}")
     lines.append(f"jax compilation cache: {enable_compilation_cache()}")

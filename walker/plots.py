@@ -133,30 +133,80 @@ def gait(cycles: Mapping[str, Mapping[str, Any]], path: str | Path) -> Path:
     return _save(fig, path)
 
 
+SUMMARY_BARS = (
+    ("success_nominal", "success, nominal set (MJX)", "#c6dbef"),
+    ("success_suite", "success, suite (MJX)", "#6baed6"),
+    ("success_suite_native", "success, suite (native MuJoCo)", "#2171b5"),
+    ("walking_suite", "walking, suite (MJX)", "#fdae6b"),
+    ("walking_suite_native", "walking, suite (native MuJoCo)", "#d94801"),
+)
+"""summary keys drawn as bars, with their legend labels and colours"""
+
+
+def _seed_dots(ax, xs: Sequence[float], groups: Sequence[str], seeds: Mapping[str, Mapping[str, Sequence[float]]], key: str, first: bool) -> None:
+    for xi, g in zip(xs, groups):
+        runs = [v for v in seeds.get(g, {}).get(key, []) if v is not None]
+        if len(runs) > 1:
+            ax.plot([xi] * len(runs), runs, "o", color="black", ms=3.5, mfc="white", label="one seed" if first and g == groups[-1] else None)
+
+
 def summary_bars(summary: Mapping[str, Mapping[str, float]], seeds: Mapping[str, Mapping[str, Sequence[float]]], path: str | Path) -> Path:
-    """Success on the nominal set, on the suite in MJX and on the suite in native MuJoCo, per policy group.
+    """Success (no fall, fast enough, steady) and walking success (success with a walking gait) per policy group,
+    on the nominal set and the suite, in MJX and native MuJoCo.
 
     Bars are ``summary``'s means; ``seeds[group][key]`` puts each run's value on its bar as a dot.
     """
     plt = _pyplot()
     groups = [g for g in POLICY_STYLE if g in summary]
-    keys = [("success_nominal", "nominal set (MJX)"), ("success_suite", "robustness suite (MJX)"), ("success_suite_native", "robustness suite (native MuJoCo)")]
-    fig, ax = plt.subplots(figsize=(9, 4))
-    width = 0.8 / len(keys)
+    fig, ax = plt.subplots(figsize=(11, 4.3))
+    width = 0.8 / len(SUMMARY_BARS)
     x = np.arange(len(groups))
-    for i, (key, label) in enumerate(keys):
-        pos = x + (i - 1) * width
-        bars = ax.bar(pos, [summary[g][key] for g in groups], width, label=label, color=["#9ecae1", "#3182bd", "#08519c"][i])
-        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
-        for xi, g in zip(pos, groups):
-            runs = seeds.get(g, {}).get(key, [])
-            if len(runs) > 1:
-                ax.plot([xi] * len(runs), runs, "o", color="black", ms=3.5, mfc="white", label="one seed" if (i, g) == (0, groups[-1]) else None)
+    for i, (key, label, colour) in enumerate(SUMMARY_BARS):
+        pos = x + (i - (len(SUMMARY_BARS) - 1) / 2) * width
+        bars = ax.bar(pos, [summary[g][key] for g in groups], width, label=label, color=colour)
+        ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=2)
+        _seed_dots(ax, pos, groups, seeds, key, i == 0)
     ax.set_xticks(x, [POLICY_STYLE[g][0] for g in groups])
-    ax.set_ylabel("success (fraction of episodes)")
-    ax.set_ylim(0, 1.15)
+    ax.set_ylabel("fraction of episodes")
+    ax.set_ylim(0, 1.2)
     ax.set_title("Every policy on the same cases (PPO bars: mean over seeds; dots: each seed)")
-    ax.legend(fontsize=8, loc="upper left", ncols=4)
+    ax.legend(fontsize=7, loc="upper left", ncols=3)
+    return _save(fig, path)
+
+
+GAIT_PANELS = (
+    ("gait_alternations_hz", "stance-leg alternations (1/s)", "min_alternations_hz"),
+    ("gait_duty_factor", "duty factor", None),
+    ("gait_flight_fraction", "flight fraction (no foot down)", "max_flight_fraction"),
+    ("gait_stance_slip_mps", "stance-foot speed (m/s)", "max_stance_slip_mps"),
+    ("gait_step_length_m", "step length (m)", "min_step_length_m"),
+    ("gait_froude", "Froude number v²/(gL)", None),
+)
+"""summary key, axis label, and the ``evaluate.gait`` bound drawn on the panel (None: no bound)"""
+
+
+def gait_metrics(
+    summary: Mapping[str, Mapping[str, float | None]], seeds: Mapping[str, Mapping[str, Sequence[float | None]]],
+    bounds: Mapping[str, float], path: str | Path,
+) -> Path:
+    """The gait metrics per policy group on the nominal set (bars: mean over seeds; dots: each seed), with the
+    walking criterion's bounds (``evaluate.gait``) as dashed lines."""
+    plt = _pyplot()
+    groups = [g for g in POLICY_STYLE if g in summary]
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6))
+    x = np.arange(len(groups))
+    for ax, (key, label, bound) in zip(axes.flat, GAIT_PANELS):
+        values = [summary[g].get(key) for g in groups]
+        bars = ax.bar(x, [np.nan if v is None else v for v in values], 0.6, color=[POLICY_STYLE[g][1] for g in groups])
+        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=2)
+        _seed_dots(ax, x, groups, seeds, key, ax is axes.flat[0])
+        if bound is not None:
+            ax.axhline(bounds[bound], color="black", ls="--", lw=1, label=f"walking bound ({bound})")
+            ax.legend(fontsize=7, loc="upper right")
+        ax.set_xticks(x, [POLICY_STYLE[g][0].replace(" from ", "\nfrom ") for g in groups], fontsize=8)
+        ax.set_title(label, fontsize=9)
+    fig.suptitle("Gait on the nominal set: walks alternate legs, keep a foot down, plant it and step out", fontsize=10)
+    fig.tight_layout()
     return _save(fig, path)
 
 

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from walker.config import SWEEP_QUANTITIES, EvaluateConfig, WalkerConfig
+from walker.gait import GAIT_FIELDS, FootModel, GaitMetrics, gait_metrics, is_walking
 from walker.policy import PolicyFile
 from walker.rollout import Conditions, Trajectories, draw_uniform, learned_policy, make_rollout, nominal_conditions, policy_arrays, random_conditions, run_rollouts
 
@@ -59,11 +60,34 @@ def sweep_sets(w: WalkerConfig, ev: EvaluateConfig) -> dict[str, tuple[np.ndarra
 
 
 
-def is_success(alive: np.ndarray, distance: np.ndarray, dt: float, min_speed: float) -> np.ndarray:
-    """The protocol's success rule per episode: alive (T, n) at every step and progress distance (n,) m
-    at an average of at least ``min_speed`` m/s over the whole episode (T control steps of ``dt`` s); (n,) bool."""
-    alive = np.asarray(alive, bool)
-    return alive.all(axis=0) & (distance / (alive.shape[0] * dt) >= min_speed)
+def horizon_steps(w: WalkerConfig, ev: EvaluateConfig) -> int:
+    """Control steps of an evaluation episode (``evaluate.episode_seconds``; training's are ``walker.episode_seconds``)."""
+    return max(1, int(round(ev.episode_seconds * w.control_hz)))
+
+
+def is_steady(x: np.ndarray, dt: float, window_s: float, max_speed_change: float) -> np.ndarray:
+    """(n,) bool: the mean speed over the last ``window_s`` differs from that over the window before by at most
+    ``max_speed_change`` times the latter; x (T+1, n) positions at the control steps.
+
+    A gait that is still accelerating (a runaway that happens to outlast the
+    episode) or winding down fails. Episodes shorter than two windows use two
+    halves of the episode.
+    """
+    steps = x.shape[0] - 1
+    window = min(max(1, int(round(window_s / dt))), steps // 2)
+    if window == 0:
+        return np.ones(x.shape[1], bool)
+    last = (x[steps] - x[steps - window]) / (window * dt)
+    before = (x[steps - window] - x[steps - 2 * window]) / (window * dt)
+    return np.abs(last - before) <= max_speed_change * np.abs(before)
+
+
+def is_success(fell: np.ndarray, distance: np.ndarray, steady: np.ndarray, dt: float, min_speed: float) -> np.ndarray:
+    """The protocol's success rule per episode, (n,) bool: no fall in any control step (fell (T, n), the last
+    step included), progress distance (n,) m at an average of at least ``min_speed`` m/s over the whole
+    episode (T steps of ``dt`` s), and a steady speed at the end (steady (n,), :func:`is_steady`)."""
+    fell = np.asarray(fell, bool)
+    return ~fell.any(axis=0) & (distance / (fell.shape[0] * dt) >= min_speed) & np.asarray(steady, bool)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,18 +95,25 @@ class EpisodeMetrics:
     """Per-episode metrics; every field has shape (n,)."""
 
     success: np.ndarray
+    """no fall, fast enough on average, steady at the end (:func:`is_success`)"""
+    walking: np.ndarray
+    """success, and the gait is a walk (:func:`walker.gait.is_walking` with ``evaluate.gait``)"""
     distance_m: np.ndarray
     speed_mps: np.ndarray
     cost_of_transport: np.ndarray
+    """positive actuator work / (m g distance); NaN if distance <= 0"""
     steps_alive: np.ndarray
+    gait: GaitMetrics
 
 
-def episode_metrics(alive: np.ndarray, x: np.ndarray, work: np.ndarray, mass: np.ndarray, dt: float, min_speed: float, g: float = 9.81) -> EpisodeMetrics:
-    """Metrics of the evaluation protocol from alive (T, n), x (T+1, n), work (T, n), mass (n,).
+def episode_metrics(
+    obs: np.ndarray, alive: np.ndarray, fell: np.ndarray, x: np.ndarray, work: np.ndarray, mass: np.ndarray,
+    dt: float, ev: EvaluateConfig, body: FootModel, g: float = 9.81,
+) -> EpisodeMetrics:
+    """Metrics of the evaluation protocol from obs (T, n, obs_size), alive (T, n), fell (T, n), x (T+1, n),
+    work (T, n) J, mass (n,) kg; ``body`` reads the feet from the observations.
 
-    success: :func:`is_success`;
-    distance: progress along the ramp until the end or the fall;
-    cost of transport: positive actuator work / (m g distance), NaN if distance <= 0.
+    Distance: progress along the ramp until the end or the fall (the falling step included).
     """
     alive = np.asarray(alive, bool)
     steps_alive = alive.sum(axis=0)
@@ -90,11 +121,16 @@ def episode_metrics(alive: np.ndarray, x: np.ndarray, work: np.ndarray, mass: np
     distance = x_end - x[0]
     duration = np.maximum(steps_alive, 1) * dt
     speed = distance / duration
-    success = is_success(alive, distance, dt, min_speed)
+    steady = is_steady(x, dt, ev.steady.window_s, ev.steady.max_speed_change)
+    success = is_success(fell, distance, steady, dt, ev.min_speed_mps)
+    height, foot_x = body.feet(obs, x[:-1])
+    crit = ev.gait
+    gait = gait_metrics(height, foot_x, alive, speed, dt, crit.contact_height, body.leg_length, g)
+    walking = success & is_walking(gait, crit.min_alternations_hz, crit.max_flight_fraction, crit.max_stance_slip_mps, crit.min_step_length_m)
     positive_work = (np.asarray(work) * alive).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         cot = np.where(distance > 0, positive_work / (mass * g * distance), np.nan)
-    return EpisodeMetrics(success, distance, speed, cot, steps_alive)
+    return EpisodeMetrics(success, walking, distance, speed, cot, steps_alive, gait)
 
 
 def measure(
@@ -104,22 +140,36 @@ def measure(
     w: WalkerConfig,
     ev: EvaluateConfig,
     label: str,
+    body: FootModel,
     params: Any = (),
 ) -> tuple[Trajectories, EpisodeMetrics]:
     """Roll out over ``conditions`` and score every episode by the protocol."""
     traj = run_rollouts(rollout, conditions, seed, ev.rollout_batch, label, params)
-    return traj, episode_metrics(traj.alive, traj.x, traj.work, traj.mass, w.control_dt, ev.min_speed_mps)
+    return traj, episode_metrics(traj.obs, traj.alive, traj.fell, traj.x, traj.work, traj.mass, w.control_dt, ev, body)
+
+
+def _mean_or_none(values: np.ndarray) -> float | None:
+    finite = np.asarray(values, float)[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else None
 
 
 def mean_metrics(m: EpisodeMetrics) -> dict[str, float | int | None]:
-    """Means over one set's episodes; cost of transport over the episodes where it is defined (None if none)."""
-    return {
+    """Means over one set's episodes. Cost of transport over the successful episodes only (None if none
+    succeeded; ``cost_of_transport_episodes`` says how many); gait metrics over every episode until its end
+    or fall (``gait_<name>``, None where no episode defines it)."""
+    cot = np.where(m.success, m.cost_of_transport, np.nan)
+    out: dict[str, float | int | None] = {
         "success": float(m.success.mean()),
+        "walking": float(m.walking.mean()),
         "distance_m": float(m.distance_m.mean()),
         "speed_mps": float(m.speed_mps.mean()),
-        "cost_of_transport": float(np.nanmean(m.cost_of_transport)) if np.isfinite(m.cost_of_transport).any() else None,
+        "cost_of_transport": _mean_or_none(cot),
+        "cost_of_transport_episodes": int(np.isfinite(cot).sum()),
         "episodes": int(len(m.success)),
     }
+    for name in GAIT_FIELDS:
+        out[f"gait_{name}"] = _mean_or_none(getattr(m.gait, name))
+    return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,6 +178,8 @@ class SuiteScore:
 
     success: float
     """fraction of suite episodes that succeed"""
+    walking: float
+    """fraction of suite episodes that succeed with a walking gait"""
     episode_return: float
     """mean undiscounted return"""
     episode_length: float
@@ -142,8 +194,8 @@ def suite_scorer(env: Any, w: WalkerConfig, ev: EvaluateConfig, label: str) -> C
 
     def score(step: int, policy: PolicyFile) -> SuiteScore:
         if "suite" not in rollouts:
-            rollouts["suite"] = make_rollout(env, learned_policy(policy), w.episode_steps)
-        traj, m = measure(rollouts["suite"], suite, suite_seed, w, ev, f"{label}: suite at {step} steps", policy_arrays(policy))
-        return SuiteScore(float(m.success.mean()), float(traj.episode_return().mean()), float(m.steps_alive.mean()))
+            rollouts["suite"] = make_rollout(env, learned_policy(policy), horizon_steps(w, ev))
+        traj, m = measure(rollouts["suite"], suite, suite_seed, w, ev, f"{label}: suite at {step} steps", env.foot_model, policy_arrays(policy))
+        return SuiteScore(float(m.success.mean()), float(m.walking.mean()), float(traj.episode_return().mean()), float(m.steps_alive.mean()))
 
     return score

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 from walker.config import WalkerConfig
 from walker.io import atomic_path
 from walker.passive.model import gravity, resolve_model_file
-from walker.passive.native import Controller, PassiveWalkerNativeEnv, positive_actuator_work
+from walker.passive.native import Controller, PassiveWalkerNativeEnv
 
 CAMERA = "track"
 AFTER_FALL_S = 0.2
@@ -140,9 +140,9 @@ def record(
             if frozen:
                 continue
             action = controller.act(obs)
-            obs, _, terminated, _, _ = env.step(action)
+            obs, _, terminated, _, info = env.step(action)
             if fell_at is None:
-                work += positive_actuator_work(data, cfg.control_dt)
+                work += info["positive_work"]
                 distance = float(data.qpos[0]) - x0
                 if terminated:
                     fell_at = float(data.time)

@@ -127,14 +127,15 @@ class Trajectories:
     action: np.ndarray
     """(T, n, action_size) action taken"""
     alive: np.ndarray
-    """(T, n) bool: the walker had not fallen before this step"""
+    """(T, n) bool: the walker had not fallen before this step (the step in which it falls is alive)"""
     x: np.ndarray
     """(T + 1, n) torso position along the ramp (m), starting with the reset state"""
     work: np.ndarray
-    """(T, n) positive actuator work during each control step (J): the summed positive
-    actuator power at the step's last physics substep times the control period"""
+    """(T, n) positive actuator work during each control step (J), integrated over its physics substeps"""
     mass: np.ndarray
     """(n,) total mass of each episode's walker (kg)"""
+    fell: np.ndarray
+    """(T, n) bool: the walker fell during this step (at most one True per episode)"""
     label: np.ndarray | None = None
     """(T, n, action_size) the labeller's action on the same observations (DAgger); the policy's own if no labeller"""
     reward: np.ndarray | None = None
@@ -167,16 +168,14 @@ def make_rollout(env: Env, policy: Policy, steps: int, labeller: Policy | None =
             else:
                 label = action
             nxt = env_i.step(state, action)
-            data = nxt.pipeline_state
-            power = jnp.sum(jnp.maximum(data.actuator_force * data.actuator_velocity, 0.0))
-            out = (state.obs, action, label, alive, data.qpos[0], power * env.dt, nxt.reward)
-            alive = alive & (nxt.done == 0)
-            return (nxt, carry, label_carry, alive), out
+            fell = alive & (nxt.done != 0)  # a fall in this step, the last step of the episode included
+            out = (state.obs, action, label, alive, nxt.pipeline_state.qpos[0], nxt.metrics["positive_work"], nxt.reward, fell)
+            return (nxt, carry, label_carry, alive & ~fell), out
 
         init = (state, carry, label_carry, jnp.array(True))
-        _, (obs, action, label, alive, x, work, reward) = jax.lax.scan(body, init, None, length=steps)
+        _, (obs, action, label, alive, x, work, reward, fell) = jax.lax.scan(body, init, None, length=steps)
         x = jnp.concatenate([state.pipeline_state.qpos[:1], x])
-        return obs, action, label, alive, x, work, reward, jnp.sum(sys_i.body_mass)
+        return obs, action, label, alive, x, work, reward, fell, jnp.sum(sys_i.body_mass)
 
     @jax.jit
     def rollout(params, slope, friction, mass, impulse, push_time, push_duration, keys):
@@ -222,8 +221,8 @@ def run_rollouts(
         done = lo + keep
         elapsed = time.time() - start
         print(f"[{label}] {done}/{n} episodes, {elapsed:.0f} s elapsed, ETA {elapsed / done * (n - done):.0f} s", flush=True)
-    obs, action, labels, alive, x, work, reward = (np.concatenate([p[i] for p in parts], axis=1) for i in range(7))
-    mass = np.concatenate([p[7] for p in parts])
-    return Trajectories(obs=obs, action=action, alive=alive, x=x, work=work, mass=mass, label=labels, reward=reward)
+    obs, action, labels, alive, x, work, reward, fell = (np.concatenate([p[i] for p in parts], axis=1) for i in range(8))
+    mass = np.concatenate([p[8] for p in parts])
+    return Trajectories(obs=obs, action=action, alive=alive, x=x, work=work, mass=mass, fell=fell, label=labels, reward=reward)
 
 

@@ -3,6 +3,10 @@
 Observation and reward are documented in :mod:`walker.passive.task`. Actions are in
 [-1, 1]^3 = (hip, left knee, right knee), scaled to position-actuator targets.
 
+``state.metrics["positive_work"]`` is the actuators' positive mechanical work
+during the control step (J), integrated over every physics substep
+(:func:`walker.passive.task.positive_power` times the timestep).
+
 ``state.info`` carries the push for this episode (``push_impulse`` N s,
 ``push_time`` s and ``push_duration`` s; the force ``impulse / duration`` acts
 on the torso along +x during the window). ``reset`` draws it from ``walker.randomization``;
@@ -19,8 +23,9 @@ from brax import base
 from brax.envs.base import Env, State
 from mujoco import mjx
 
+from walker.config import ConditionRanges, Interval, WalkerConfig
+from walker.gait import FootModel
 from walker.passive import task
-from walker.config import Interval, ConditionRanges, WalkerConfig
 from walker.passive.model import Geometry, floor_and_feet_geoms, geometry
 
 
@@ -44,6 +49,11 @@ class PassiveWalkerEnv(Env):
     @property
     def action_size(self) -> int:
         return task.ACTION_SIZE
+
+    @property
+    def foot_model(self) -> FootModel:
+        """How the protocol's gait metrics find this body's feet in its observations."""
+        return task.foot_model(self.geom)
 
     @property
     def backend(self) -> str:
@@ -74,7 +84,7 @@ class PassiveWalkerEnv(Env):
         }
         zero = jnp.zeros(())
         metrics = {f"reward/{name}": zero for name in task.REWARD_TERMS}
-        metrics.update(x_position=data.qpos[0], forward_speed=zero, fallen=zero)
+        metrics.update(x_position=data.qpos[0], forward_speed=zero, fallen=zero, positive_work=zero)
         return State(data, obs, zero, zero, metrics, info)
 
     def step(self, state: State, action: jax.Array) -> State:
@@ -85,13 +95,18 @@ class PassiveWalkerEnv(Env):
         )
         xfrc = data.xfrc_applied.at[self.geom.torso_body, 0].set(force)
         data = data.replace(ctrl=task.action_to_ctrl(action, self.geom, jnp), xfrc_applied=xfrc)
-        data = jax.lax.fori_loop(0, self.cfg.n_substeps, lambda _, d: mjx.step(self.sys, d), data)
+        def substep(_, carry):
+            d, work = carry
+            d = mjx.step(self.sys, d)
+            return d, work + task.positive_power(d.actuator_force, d.actuator_velocity, jnp) * self.cfg.timestep
+
+        data, work = jax.lax.fori_loop(0, self.cfg.n_substeps, substep, (data, jnp.zeros((), jnp.float32)))
         obs = task.observation(data.qpos, data.qvel, action, self.geom, jnp)
         terms = task.weighted_terms(task.reward_terms(obs, action, self.cfg, self.geom, jnp), self.cfg.reward.weights)
         reward = sum(terms.values())
         done = task.fallen(obs, self.cfg, jnp).astype(jnp.float32)
         metrics = {f"reward/{name}": value for name, value in terms.items()}
-        metrics.update(x_position=data.qpos[0], forward_speed=obs[task.OBS_VX], fallen=done)
+        metrics.update(x_position=data.qpos[0], forward_speed=obs[task.OBS_VX], fallen=done, positive_work=work)
         return state.replace(pipeline_state=data, obs=obs, reward=reward, done=done, metrics=metrics)
 
     def condition_system(

@@ -106,7 +106,10 @@ class PassiveWalkerNativeEnv(gym.Env):
         impulse, push_time, duration = self._push
         d.xfrc_applied[self.geom.torso_body, 0] = task.push_force(d.time, impulse, push_time, duration, np)
         d.ctrl[:] = task.action_to_ctrl(action, self.geom, np)
-        mujoco.mj_step(self.model, d, nstep=self.cfg.n_substeps)
+        work = 0.0
+        for _ in range(self.cfg.n_substeps):  # one at a time, to integrate the actuators' work as MJX does
+            mujoco.mj_step(self.model, d)
+            work += float(task.positive_power(d.actuator_force, d.actuator_velocity, np)) * self.model.opt.timestep
         self._steps += 1
         obs = task.observation(d.qpos, d.qvel, action, self.geom, np)
         terms = task.weighted_terms(task.reward_terms(obs, action, self.cfg, self.geom, np), self.cfg.reward.weights)
@@ -116,6 +119,7 @@ class PassiveWalkerNativeEnv(gym.Env):
         self._obs = obs
         info = {f"reward/{k}": float(v) for k, v in terms.items()}
         info["x_position"] = float(d.qpos[0])
+        info["positive_work"] = work
         return obs.copy(), reward, terminated, truncated, info
 
     def render(self):
@@ -179,14 +183,9 @@ class NativeEpisode:
     x: np.ndarray
     """(T+1,) torso position along the ramp (m)"""
     work: np.ndarray
-    """(T,) positive actuator work per control step (J), measured as in the MJX rollout"""
+    """(T,) positive actuator work per control step (J), integrated over its physics substeps as in MJX"""
     fell_at: int | None
     """the control step at which the walker fell, or None"""
-
-
-def positive_actuator_work(data: mujoco.MjData, control_dt: float) -> float:
-    """Positive actuator power at the last physics substep times the control period (J)."""
-    return float(np.maximum(data.actuator_force * data.actuator_velocity, 0.0).sum() * control_dt)
 
 
 def run_episode(env: PassiveWalkerNativeEnv, controller: Controller, steps: int, **reset_kwargs: Any) -> NativeEpisode:
@@ -198,7 +197,7 @@ def run_episode(env: PassiveWalkerNativeEnv, controller: Controller, steps: int,
         obs, _, terminated, _, info = env.step(controller.act(obs))
         all_obs.append(obs)
         xs.append(info["x_position"])
-        work.append(positive_actuator_work(env.data, env.cfg.control_dt))
+        work.append(info["positive_work"])
         if terminated:
             return NativeEpisode(np.array(all_obs), np.array(xs), np.array(work), t)
     return NativeEpisode(np.array(all_obs), np.array(xs), np.array(work), None)
@@ -208,8 +207,12 @@ def run_episode(env: PassiveWalkerNativeEnv, controller: Controller, steps: int,
 class NativeBatch:
     """Native episodes padded to T steps, laid out like ``walker.rollout.Trajectories``."""
 
+    obs: np.ndarray
+    """(T, n, 18) observation before each step; held at the last one after a fall"""
     alive: np.ndarray
     """(T, n) bool: the walker had not fallen before this step"""
+    fell: np.ndarray
+    """(T, n) bool: the walker fell during this step"""
     x: np.ndarray
     """(T+1, n) torso position (m); held at its last value after a fall"""
     work: np.ndarray
@@ -228,30 +231,37 @@ def _episode_options(condition: np.ndarray, qpos: np.ndarray, qvel: np.ndarray) 
     }
 
 
-def _run_chunk(cfg: WalkerConfig, controller: Controller, conditions: np.ndarray, qpos: np.ndarray, qvel: np.ndarray) -> NativeBatch:
+def _run_chunk(cfg: WalkerConfig, controller: Controller, conditions: np.ndarray, qpos: np.ndarray, qvel: np.ndarray, steps: int) -> NativeBatch:
     env = PassiveWalkerNativeEnv(cfg)
-    steps = cfg.episode_steps
     n = len(conditions)
+    obs = np.zeros((steps, n, task.OBS_SIZE), np.float32)
     alive = np.zeros((steps, n), bool)
+    fell = np.zeros((steps, n), bool)
     x = np.zeros((steps + 1, n))
     work = np.zeros((steps, n))
     mass = np.zeros(n)
     for i in range(n):
         ep = run_episode(env, controller, steps, options=_episode_options(conditions[i], qpos[i], qvel[i]))
         done = len(ep.work)
+        obs[:done, i] = ep.obs[:done]
+        obs[done:, i] = ep.obs[done]
         alive[:done, i] = True
+        if ep.fell_at is not None:
+            fell[ep.fell_at, i] = True
         x[: done + 1, i] = ep.x
         x[done + 1 :, i] = ep.x[-1]
         work[:done, i] = ep.work
         mass[i] = float(env.model.body_mass.sum())
     env.close()
-    return NativeBatch(alive, x, work, mass)
+    return NativeBatch(obs, alive, fell, x, work, mass)
 
 
 def native_rollouts(
-    cfg: WalkerConfig, controller: Controller, conditions: np.ndarray, qpos: np.ndarray, qvel: np.ndarray, workers: int = 1
+    cfg: WalkerConfig, controller: Controller, conditions: np.ndarray, qpos: np.ndarray, qvel: np.ndarray, workers: int = 1,
+    steps: int | None = None,
 ) -> NativeBatch:
-    """Run ``controller`` from given starts qpos, qvel (n, 6) under conditions (n, 6) in native MuJoCo.
+    """Run ``controller`` for ``steps`` control steps (default: a training episode, ``cfg.episode_steps``)
+    from given starts qpos, qvel (n, 6) under conditions (n, 6) in native MuJoCo.
 
     Condition columns are ``walker.rollout.CONDITION_NAMES``. With ``workers`` > 1
     the episodes are split across fresh (spawned) processes, so a parent that
@@ -259,14 +269,17 @@ def native_rollouts(
     """
     n = len(conditions)
     parts = np.array_split(np.arange(n), max(1, min(workers, n)))
-    args = [(cfg, controller, conditions[idx], qpos[idx], qvel[idx]) for idx in parts]
+    steps = cfg.episode_steps if steps is None else steps
+    args = [(cfg, controller, conditions[idx], qpos[idx], qvel[idx], steps) for idx in parts]
     if len(args) == 1:
         batches = [_run_chunk(*args[0])]
     else:
         with ProcessPoolExecutor(len(args), mp_context=multiprocessing.get_context("spawn")) as pool:
             batches = list(pool.map(_run_chunk, *zip(*args)))
     return NativeBatch(
+        obs=np.concatenate([b.obs for b in batches], axis=1),
         alive=np.concatenate([b.alive for b in batches], axis=1),
+        fell=np.concatenate([b.fell for b in batches], axis=1),
         x=np.concatenate([b.x for b in batches], axis=1),
         work=np.concatenate([b.work for b in batches], axis=1),
         mass=np.concatenate([b.mass for b in batches]),

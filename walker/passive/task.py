@@ -31,6 +31,7 @@ from types import ModuleType
 from typing import Any
 
 from walker.config import RewardWeights, StartConfig, WalkerConfig
+from walker.gait import FootModel
 from walker.passive.model import HIP, KNEE_LEFT, KNEE_RIGHT, PITCH, ROOTX, ROOTZ, Geometry
 
 OBS_SIZE = 18
@@ -63,6 +64,19 @@ def observation(qpos: Array, qvel: Array, prev_action: Array, geom: Geometry, xp
     vels = [qvel[ROOTX], qvel[ROOTZ], qvel[PITCH], qvel[HIP], qvel[KNEE_LEFT], qvel[KNEE_RIGHT]]
     head = xp.stack([xp.asarray(v, dtype=xp.float32) for v in joints + vels + feet])
     return xp.concatenate([head, xp.asarray(prev_action, dtype=xp.float32)])
+
+
+def feet(obs: Array, torso_x: Array) -> tuple[Array, Array]:
+    """Each foot's lowest point above the ramp and its position along the ramp, from observations
+    obs (..., 18) and the torso's position torso_x (...) -> (..., 2), (..., 2), left foot first."""
+    height = obs[..., OBS_FOOT_H[0]:OBS_FOOT_H[1] + 1]
+    ahead = obs[..., OBS_FOOT_DX[0]:OBS_FOOT_DX[1] + 1]
+    return height, torso_x[..., None] + ahead
+
+
+def foot_model(geom: Geometry) -> FootModel:
+    """The passive walker's feet for the protocol's gait metrics (MJX and native alike)."""
+    return FootModel(feet=feet, leg_length=geom.leg_length)
 
 
 def action_to_ctrl(action: Array, geom: Geometry, xp: ModuleType) -> Array:
@@ -106,6 +120,15 @@ def start_state(start: StartConfig, angle_u: Array, vel_u: Array, geom: Geometry
     qpos = xp.stack([zero, rootz, pitch, zero, hip, zero])
     qvel = xp.asarray(start.qvel) + start.velocity_noise * vel_u
     return qpos, qvel
+
+
+def positive_power(actuator_force: Array, actuator_velocity: Array, xp: ModuleType) -> Array:
+    """Positive mechanical power of the actuators (W): sum of max(force * velocity, 0); (nu,), (nu,) -> scalar.
+
+    Negative power (an actuator braking) is not credited back: cost of
+    transport counts the work the motors must supply.
+    """
+    return xp.sum(xp.maximum(actuator_force * actuator_velocity, 0.0))
 
 
 def push_force(time: Array, impulse: Array, push_time: Array, duration: float, xp: ModuleType) -> Array:

@@ -17,11 +17,11 @@ from walker.passive.env import PassiveWalkerEnv
 from walker.passive.expert import fsm_policy
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, PolicyFile, normalise, save_policy
-from walker.protocol import measure, protocol_sets
+from walker.protocol import horizon_steps, measure, protocol_sets
 from walker.rollout import learned_policy, make_rollout, policy_arrays
 
-PARAMS = ("walker", "fsm", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.min_speed_mps",
-          "evaluate.suite", "evaluate.rollout_batch", "bc")
+PARAMS = ("walker", "fsm", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
+          "evaluate.min_speed_mps", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "bc")
 
 
 def expert_distance(demos_json: str) -> float:
@@ -65,7 +65,9 @@ def _clone(params: Params, system_file: str, demos_file: str, demos_json: str, o
     key, init_key = jax.random.split(jax.random.PRNGKey(cfg.seed))
     model = init_mlp((env.observation_size, *cfg.hidden_sizes, env.action_size), cfg.activation, init_key)
     expert = fsm_policy(params.fsm, env)
-    rollout = make_rollout(env, learned_policy(to_policy_file(model, obs_mean, obs_std)), w.episode_steps, labeller=expert)
+    learner = learned_policy(to_policy_file(model, obs_mean, obs_std))
+    check_rollout = make_rollout(env, learner, horizon_steps(w, ev), labeller=expert)  # the protocol's episodes
+    dagger_rollout = make_rollout(env, learner, w.episode_steps, labeller=expert)  # training-length episodes
     sets = protocol_sets(w, ev)
 
     with Live(live_dir, save_dvc_exp=False, dvcyaml=None) as live:
@@ -83,11 +85,12 @@ def _clone(params: Params, system_file: str, demos_file: str, demos_json: str, o
 
         def closed_loop_check(round_index: int, policy: PolicyFile) -> tuple:
             arrays = policy_arrays(policy)
-            nominal_traj, nominal = measure(rollout, *sets["nominal"], w, ev, f"bc round {round_index}: nominal", arrays)
-            _, suite = measure(rollout, *sets["suite"], w, ev, f"bc round {round_index}: suite", arrays)
+            nominal_traj, nominal = measure(check_rollout, *sets["nominal"], w, ev, f"bc round {round_index}: nominal", env.foot_model, arrays)
+            _, suite = measure(check_rollout, *sets["suite"], w, ev, f"bc round {round_index}: suite", env.foot_model, arrays)
             closed_loop = {
                 "success_nominal": float(nominal.success.mean()),
                 "success_suite": float(suite.success.mean()),
+                "walking_suite": float(suite.walking.mean()),
                 "distance_ratio_to_expert": float(nominal.distance_m.mean() / expert_m),
             }
             for name, value in closed_loop.items():
@@ -97,7 +100,7 @@ def _clone(params: Params, system_file: str, demos_file: str, demos_json: str, o
 
         key, sub = jax.random.split(key)
         model = fit(model, x_train, y_train, x_val, y_val, cfg, cfg.epochs, sub, log_epoch).model
-        result = dagger(model, x_train, y_train, x_val, y_val, obs_mean, obs_std, cfg, rollout, w.randomization,
+        result = dagger(model, x_train, y_train, x_val, y_val, obs_mean, obs_std, cfg, dagger_rollout, w.randomization,
                         ev.rollout_batch, key, check=closed_loop_check, on_epoch=log_epoch)
 
     model = result.model

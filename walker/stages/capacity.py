@@ -15,7 +15,8 @@ from walker.ppo import PpoRun, planned_env_steps
 from walker.ppo import train as ppo_train
 from walker.protocol import suite_scorer
 
-PARAMS = ("walker", "evaluate.seed", "evaluate.suite_cases", "evaluate.min_speed_mps", "evaluate.suite", "evaluate.rollout_batch",
+PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds", "evaluate.min_speed_mps", "evaluate.steady",
+          "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch",
           "ppo", "capacity.networks.${key}", "capacity.num_timesteps", "capacity.seed")
 
 

@@ -16,9 +16,9 @@ from walker.passive.native import FsmController, PolicyController, native_rollou
 from walker.passive.system import load_system
 from walker.passive.task import OBS_HIP, OBS_HIP_VELOCITY
 from walker.policy import PolicyFile, load_policy
-from walker.protocol import episode_metrics, mean_metrics, measure, protocol_sets, sweep_sets
+from walker.protocol import episode_metrics, horizon_steps, mean_metrics, measure, protocol_sets, sweep_sets
 from walker.rollout import learned_policy, make_rollout, policy_arrays, start_states
-from walker.summary import summary
+from walker.summary import group_row, summary
 
 PARAMS = ("walker", "fsm", "evaluate", "seeds")
 
@@ -64,18 +64,20 @@ def run(params: Params, system_file: str, bc_dir: str, ppo_dir: str, ppo_results
     env = PassiveWalkerEnv(load_system(system_file, w), w)
     policies = policies_to_evaluate(params, bc_dir, ppo_dir, env.observation_size, env.action_size)
     ppo_runs = read_ppo_results(params, ppo_results_dir)
-    fsm_rollout = make_rollout(env, fsm_policy(params.fsm, env), w.episode_steps)
-    learned_rollout = make_rollout(env, learned_policy(policies[1].policy), w.episode_steps)  # one compile for every file
+    steps = horizon_steps(w, ev)
+    fsm_rollout = make_rollout(env, fsm_policy(params.fsm, env), steps)
+    learned_rollout = make_rollout(env, learned_policy(policies[1].policy), steps)  # one compile for every file
     sets, sweeps = protocol_sets(w, ev), sweep_sets(w, ev)
     suite, suite_seed = sets["suite"]
     suite_qpos, suite_qvel = start_states(env, suite_seed, len(suite))
+    body = env.foot_model
     gait_steps = int(GAIT_SECONDS * w.control_hz)
     details: dict[str, dict] = {}
     for p in policies:
         rollout = fsm_rollout if p.policy is None else learned_rollout
         arrays = () if p.policy is None else policy_arrays(p.policy)
-        nominal_traj, nominal = measure(rollout, *sets["nominal"], w, ev, f"evaluate {p.name}: nominal", arrays)
-        suite_traj, suite_m = measure(rollout, suite, suite_seed, w, ev, f"evaluate {p.name}: suite", arrays)
+        nominal_traj, nominal = measure(rollout, *sets["nominal"], w, ev, f"evaluate {p.name}: nominal", body, arrays)
+        suite_traj, suite_m = measure(rollout, suite, suite_seed, w, ev, f"evaluate {p.name}: suite", body, arrays)
         entry = {
             "group": p.group,
             "nominal": mean_metrics(nominal),
@@ -88,33 +90,33 @@ def run(params: Params, system_file: str, bc_dir: str, ppo_dir: str, ppo_results
             },
         }
         for quantity, (values, conditions, seed) in sweeps.items():
-            _, m = measure(rollout, conditions, seed, w, ev, f"evaluate {p.name}: {quantity} sweep", arrays)
-            entry["sweeps"][quantity] = {"values": values.tolist(), "success": m.success.reshape(len(values), -1).mean(axis=1).tolist()}
+            _, m = measure(rollout, conditions, seed, w, ev, f"evaluate {p.name}: {quantity} sweep", body, arrays)
+            entry["sweeps"][quantity] = {
+                "values": values.tolist(),
+                "success": m.success.reshape(len(values), -1).mean(axis=1).tolist(),
+                "walking": m.walking.reshape(len(values), -1).mean(axis=1).tolist(),
+            }
         controller = FsmController(params.fsm, env.geom) if p.policy is None else PolicyController(p.policy)
         t0 = time.time()
-        native = native_rollouts(w, controller, suite.as_array(), suite_qpos, suite_qvel, ev.native_workers)
-        native_m = episode_metrics(native.alive, native.x, native.work, native.mass, w.control_dt, ev.min_speed_mps)
+        native = native_rollouts(w, controller, suite.as_array(), suite_qpos, suite_qvel, ev.native_workers, steps)
+        native_m = episode_metrics(native.obs, native.alive, native.fell, native.x, native.work, native.mass, w.control_dt, ev, body)
         entry["suite_native"] = mean_metrics(native_m)
         entry["suite_cases_same_outcome"] = float((native_m.success == suite_m.success).mean())
+        entry["suite_cases_same_walking"] = float((native_m.walking == suite_m.walking).mean())
         details[p.name] = entry
         print(
             f"[evaluate] {p.name}: nominal {entry['nominal']['success']:.3f}, suite {entry['suite']['success']:.3f} (MJX) "
-            f"{entry['suite_native']['success']:.3f} (native, {time.time() - t0:.0f} s), {time.time() - start:.0f} s so far",
+            f"{entry['suite_native']['success']:.3f} (native, {time.time() - t0:.0f} s), walking on the suite "
+            f"{entry['suite']['walking']:.3f} (MJX) {entry['suite_native']['walking']:.3f} (native), {time.time() - start:.0f} s so far",
             flush=True,
         )
 
     per_group: dict[str, list[dict]] = {}
     for e in details.values():
-        per_group.setdefault(e["group"], []).append({
-            "success_nominal": e["nominal"]["success"],
-            "success_suite": e["suite"]["success"],
-            "success_suite_native": e["suite_native"]["success"],
-            "distance_m": e["nominal"]["distance_m"],
-            "speed_mps": e["nominal"]["speed_mps"],
-            "cost_of_transport": e["nominal"]["cost_of_transport"],
-        })
+        per_group.setdefault(e["group"], []).append(group_row(e))
     result = summary(per_group, ppo_runs)
-    write_json({"policies": details, "suite_cases": len(suite), "nominal_cases": ev.nominal_cases}, out_details)
+    write_json({"policies": details, "suite_cases": len(suite), "nominal_cases": ev.nominal_cases,
+                "episode_seconds": ev.episode_seconds}, out_details)
     write_json(result, out_summary)
     print(f"[evaluate] {json.dumps(result)} in {time.time() - start:.0f} s", flush=True)
     return result

@@ -17,8 +17,8 @@ from walker.ppo import PpoRun, planned_env_steps, steps_to_reach
 from walker.ppo import train as ppo_train
 from walker.protocol import suite_scorer
 
-PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.min_speed_mps",
-          "evaluate.suite", "evaluate.rollout_batch", "ppo")
+PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
+          "evaluate.min_speed_mps", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "ppo")
 
 
 def run(params: Params, variant: str, seed: int, system_file: str, bc_dir: str, out_dir: str, out_json: str, live_dir: str) -> dict:
@@ -43,6 +43,7 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
     name = f"{variant}-{seed}"
     score = suite_scorer(env, w, ev, f"ppo {name}")
     history: list[tuple[int, float]] = []
+    walking_history: list[tuple[int, float]] = []
     last: dict = {}
     sps: list[float] = []
 
@@ -50,14 +51,16 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
 
         def on_eval(step: int, policy) -> None:
             s = score(step, policy)
-            last.update(policy=policy, step=step, success=s.success, ret=s.episode_return, length=s.episode_length)
+            last.update(policy=policy, step=step, success=s.success, walking=s.walking, ret=s.episode_return, length=s.episode_length)
             history.append((step, s.success))
+            walking_history.append((step, s.walking))
             live.step = step
             live.log_metric("eval/success_suite", s.success)
+            live.log_metric("eval/walking_suite", s.walking)
             live.log_metric("eval/episode_return", s.episode_return)
             live.log_metric("eval/episode_length", s.episode_length)
             live.log_metric("wall_clock_s", time.time() - start)
-            print(f"[ppo {name}] {step} env steps: suite success {s.success:.3f}, return {s.episode_return:.1f}, "
+            print(f"[ppo {name}] {step} env steps: suite success {s.success:.3f} (walking {s.walking:.3f}), return {s.episode_return:.1f}, "
                   f"length {s.episode_length:.0f}, {time.time() - start:.0f} s", flush=True)
 
         def on_progress(step: int, metrics: dict) -> None:
@@ -80,9 +83,11 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
         "train_steps_per_s": float(np.mean(sps)) if sps else None,
         "success_suite_start": history[0][1],
         "success_suite_final": last["success"],
+        "walking_suite_final": last["walking"],
         "eval_return_final": last["ret"],
         "episode_length_final": last["length"],
         "steps_to_success_0_8": steps_to_reach(history, 0.8),
+        "steps_to_walking_0_8": steps_to_reach(walking_history, 0.8),
     }
     policy = dataclasses.replace(policy, metadata={"source": "ppo", "variant": variant, "seed": seed, "env_steps": int(env_steps)})
     save_policy(policy, Path(out_dir) / POLICY_FILENAME)

@@ -12,10 +12,10 @@ from walker.config import PPO_VARIANTS, SWEEP_QUANTITIES, Params
 from walker.io import atomic_dir, write_json, write_text
 from walker.passive.task import ACTION_SIZE, OBS_SIZE
 from walker.policy import PolicyFile, load_policy
-from walker.summary import best_run
+from walker.summary import best_run, group_row
 from walker.tables import report_markdown
 
-PARAMS = ("walker", "fsm", "evaluate.seed", "evaluate.native_workers", "ppo.randomization", "seeds", "report")
+PARAMS = ("walker", "fsm", "evaluate.seed", "evaluate.native_workers", "evaluate.gait", "ppo.randomization", "seeds", "report")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,12 +81,12 @@ def _plots(params: Params, summary: dict, details: dict, ppo_live_dir: str, plot
     shown = {"fsm": "fsm", "bc": "bc", **{f"ppo_{v}": best_run(details, f"ppo_{v}") for v in PPO_VARIANTS}}
     labels = {g: plots.POLICY_STYLE[g][0] + (f" (seed {name.rsplit('-', 1)[1]})" if "-" in name else "") for g, name in shown.items()}
     plots.gait({name: {"group": g, "label": labels[g], **details[name]["gait"]} for g, name in shown.items()}, plots_dir / "gait.png")
-    per_seed: dict[str, dict[str, list[float]]] = {}
+    per_seed: dict[str, dict[str, list[float | None]]] = {}
     for e in details.values():
-        runs = per_seed.setdefault(e["group"], {"success_nominal": [], "success_suite": [], "success_suite_native": []})
-        for key, where in (("success_nominal", "nominal"), ("success_suite", "suite"), ("success_suite_native", "suite_native")):
-            runs[key].append(e[where]["success"])
+        for key, value in group_row(e).items():
+            per_seed.setdefault(e["group"], {}).setdefault(key, []).append(value)
     plots.summary_bars(summary, per_seed, plots_dir / "summary.png")
+    plots.gait_metrics(summary, per_seed, dataclasses.asdict(params.evaluate.gait), plots_dir / "gait_metrics.png")
     return shown, labels
 
 

@@ -1,0 +1,43 @@
+"""Rewrite each stage's .py deps and its params in dvc.yaml and capacity/dvc.yaml to what the code says.
+
+The .py deps become the transitive closure of project modules the stage's script imports and the params
+its stage module's PARAMS (the rules tests/test_dvc_deps.py checks); other deps, comments and order stay.
+Run from the repository root after adding an import or a params key to a stage: python scripts/sync_dvc_deps.py
+"""
+import importlib
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from test_dvc_deps import REPO, import_closure, script_of, stages  # noqa: E402
+for pipeline in (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml"):
+    lines = pipeline.read_text().splitlines()
+    out, i, current = [], 0, None
+    st = stages(pipeline)
+    while i < len(lines):
+        line = lines[i]
+        m = re.match(r"^  (\w+):\s*$", line)
+        if m and m.group(1) in st:
+            current = m.group(1)
+        dm = re.match(r"^(\s*)deps:\s*$", line)
+        pm = re.match(r"^(\s*)params:\s*$", line)
+        if (dm or pm) and current:
+            indent = (dm or pm).group(1)
+            out.append(line); i += 1
+            block = []
+            while i < len(lines) and re.match(rf"^{indent}  - ", lines[i]):
+                block.append(lines[i]); i += 1
+            if dm:
+                closure = sorted(import_closure(script_of(st[current])))
+                keep = [b for b in block if not b.split("#")[0].strip().endswith(".py")]
+                script = [c for c in closure if c.startswith("pipeline/")]
+                lib = [c for c in closure if not c.startswith("pipeline/")]
+                out += [f"{indent}  - {c}" for c in script] + keep + [f"{indent}  - {c}" for c in lib]
+            else:
+                mod = importlib.import_module("walker.stages." + script_of(st[current]).stem)
+                out += [f"{indent}  - {k}" for k in mod.PARAMS]
+            continue
+        out.append(line); i += 1
+    pipeline.write_text("\n".join(out) + "\n")
+    print("rewrote", pipeline)
