@@ -202,7 +202,7 @@ def gait_metrics(
         _seed_dots(ax, x, groups, seeds, key, ax is axes.flat[0])
         if bound is not None:
             ax.axhline(bounds[bound], color="black", ls="--", lw=1, label=f"walking bound ({bound})")
-            ax.legend(fontsize=7, loc="upper right")
+            ax.legend(fontsize=7, loc="best")
         ax.set_xticks(x, [POLICY_STYLE[g][0].replace(" from ", "\nfrom ") for g in groups], fontsize=8)
         ax.set_title(label, fontsize=9)
     fig.suptitle("Gait on the nominal set: walks alternate legs, keep a foot down, plant it and step out", fontsize=10)
