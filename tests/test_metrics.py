@@ -109,3 +109,19 @@ def test_native_batch_padding_scores_like_the_mjx_layout(ev):
     np.testing.assert_allclose(m.distance_m, [2.0, 0.8])
     np.testing.assert_allclose(m.speed_mps, [1.0, 0.8])
     np.testing.assert_allclose(m.cost_of_transport, [4.0 / (20 * 2.0), 4.0 / (20 * 0.8)])
+
+
+def test_demos_keep_episodes_without_a_fall_that_move_even_if_not_yet_steady():
+    """Demo selection: no fall (the last step included) and progress; a start-up acceleration is fine."""
+    from walker.demos import worth_copying
+    from walker.rollout import Trajectories
+
+    T, dt = 500, 0.02
+    t = np.arange(T + 1) * dt
+    x = np.stack([1.0 * t + 0.05 * t**2, 1.0 * t, 0.1 * t], axis=1)  # speeding up; steady; too slow
+    fell = np.zeros((T, 3), bool)
+    x = np.concatenate([x, x[:, 1:2]], axis=1)
+    fell = np.concatenate([fell, np.eye(1, T, T - 1, dtype=bool).T], axis=1)  # a fourth: falls in the last step
+    traj = Trajectories(obs=np.zeros((T, 4, 4)), action=np.zeros((T, 4, 3)), alive=np.ones((T, 4), bool), x=x,
+                        work=np.zeros((T, 4)), mass=np.ones(4), fell=fell)
+    assert worth_copying(traj, 0.3, dt).tolist() == [True, True, False, False]

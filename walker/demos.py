@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 
 from walker.errors import TrainingDiverged
-from walker.protocol import EpisodeMetrics
 from walker.rollout import CONDITION_NAMES, Conditions, Trajectories
 from walker.io import atomic_path
 
@@ -27,9 +26,20 @@ class DemoDataset:
     """(E, 5) float32 per-episode condition, columns ``CONDITION_NAMES``"""
 
 
-def dataset_from_rollouts(traj: Trajectories, metrics: EpisodeMetrics, conditions: Conditions) -> DemoDataset:
-    """Keep every step of the successful episodes (a fall's last steps are not worth copying)."""
-    keep = np.flatnonzero(metrics.success)
+def worth_copying(traj: Trajectories, min_speed: float, dt: float) -> np.ndarray:
+    """(n,) bool: demo episodes where the expert never fell and averaged at least ``min_speed`` m/s.
+
+    The protocol's steady-speed rule is left out on purpose: it compares the
+    last two 5 s windows of a 20 s evaluation episode, and on a training-length
+    demo it would compare the start-up with the rest.
+    """
+    distance = traj.x[-1] - traj.x[0]
+    return ~np.asarray(traj.fell, bool).any(axis=0) & (distance / (traj.fell.shape[0] * dt) >= min_speed)
+
+
+def dataset_from_rollouts(traj: Trajectories, keep_episode: np.ndarray, conditions: Conditions) -> DemoDataset:
+    """Every step of the episodes marked in ``keep_episode`` (n,) (a fall's last steps are not worth copying)."""
+    keep = np.flatnonzero(keep_episode)
     obs = traj.obs[:, keep]  # (T, E, 18)
     action = traj.action[:, keep]
     steps = obs.shape[0]

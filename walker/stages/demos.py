@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from walker.config import Params
-from walker.demos import dataset_from_rollouts, save_dataset
+from walker.demos import dataset_from_rollouts, save_dataset, worth_copying
 from walker.io import write_json
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.expert import fsm_policy
@@ -26,8 +26,9 @@ def run(params: Params, system_file: str, out_npz: str, out_json: str) -> dict:
     # demonstrations are training-length episodes; the expert's protocol metrics use the protocol's horizon
     demo_rollout = make_rollout(env, expert, w.episode_steps)
     demo_conditions = random_conditions(dm.episodes, dm.seed, w.randomization)
-    traj, demo_metrics = measure(demo_rollout, demo_conditions, dm.seed, w, ev, "demos", env.foot_model)
-    dataset = dataset_from_rollouts(traj, demo_metrics, demo_conditions)
+    traj, _ = measure(demo_rollout, demo_conditions, dm.seed, w, ev, "demos", env.foot_model)
+    kept = worth_copying(traj, ev.min_speed_mps, w.control_dt)
+    dataset = dataset_from_rollouts(traj, kept, demo_conditions)
     save_dataset(dataset, out_npz)
 
     rollout = make_rollout(env, expert, horizon_steps(w, ev))
@@ -38,7 +39,7 @@ def run(params: Params, system_file: str, out_npz: str, out_json: str) -> dict:
         "pairs": int(dataset.obs.shape[0]),
         "episodes": int(dataset.condition.shape[0]),
         "episodes_recorded": int(dm.episodes),
-        "expert_success_randomized": float(demo_metrics.success.mean()),
+        "expert_kept_randomized": float(kept.mean()),
         "expert_success_nominal": float(nominal.success.mean()),
         "expert_distance_m_nominal": float(nominal.distance_m.mean()),
         "expert_speed_mps_nominal": float(nominal.speed_mps.mean()),
