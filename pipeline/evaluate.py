@@ -1,12 +1,13 @@
 """DVC stage `evaluate` (walker.stages.evaluate): every policy (FSM, BC, each PPO run) in MJX and in native MuJoCo, on the same cases.
 
-Usage: python pipeline/evaluate.py PARAMS_FILE SYSTEM_PICKLE BC_MODEL_DIR PPO_MODELS_DIR PPO_RESULTS_DIR OUT_SUMMARY_JSON OUT_DETAILS_JSON
+Usage: python pipeline/evaluate.py PARAMS_FILE SYSTEM_PICKLE BC_MODEL_DIR PPO_MODELS_DIR PPO_RESULTS_DIR DEMOS_JSON BC_JSON
+       OUT_SUMMARY_JSON OUT_DETAILS_JSON
 """
 
 import sys
 
 if __name__ == "__main__":
-    params_file, system_file, bc_dir, ppo_dir, ppo_results, out_summary, out_details = sys.argv[1:]
+    params_file, system_file, bc_dir, ppo_dir, ppo_results, demos_json, bc_json, out_summary, out_details = sys.argv[1:]
     from walker.runtime import configure_jax, quiet_logs
 
     quiet_logs()  # before jax and mujoco are imported
@@ -15,4 +16,4 @@ if __name__ == "__main__":
 
     params = load_params(params_file)  # validate before any computation
     configure_jax()
-    evaluate.run(params, system_file, bc_dir, ppo_dir, ppo_results, out_summary, out_details)
+    evaluate.run(params, system_file, bc_dir, ppo_dir, ppo_results, demos_json, bc_json, out_summary, out_details)

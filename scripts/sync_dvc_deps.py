@@ -1,4 +1,4 @@
-"""Rewrite each stage's .py deps and its params in dvc.yaml and capacity/dvc.yaml to what the code says.
+"""Rewrite each stage's .py deps and its params in dvc.yaml, capacity/dvc.yaml and peer/dvc.yaml to what the code says.
 
 The .py deps become the transitive closure of project modules the stage's script imports and the params
 its stage module's PARAMS (the rules tests/test_dvc_deps.py checks); other deps, comments and order stay.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from test_dvc_deps import REPO, import_closure, script_of, stages  # noqa: E402
-for pipeline in (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml"):
+for pipeline in (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml", REPO / "peer" / "dvc.yaml"):
     lines = pipeline.read_text().splitlines()
     out, i, current = [], 0, None
     st = stages(pipeline)

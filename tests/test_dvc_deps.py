@@ -1,6 +1,6 @@
 """dvc.yaml's code deps and params are derived from the code, not kept by hand.
 
-For every stage of ``dvc.yaml`` and ``capacity/dvc.yaml``, the Python files it
+For every stage of ``dvc.yaml``, ``capacity/dvc.yaml`` and ``peer/dvc.yaml``, the Python files it
 must list are exactly the project modules its script imports, transitively
 (read with ``ast``, imports inside functions included, packages' ``__init__``
 files included). Its ``params`` must be exactly its stage module's ``PARAMS``
@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-PIPELINES = (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml")
+PIPELINES = (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml", REPO / "peer" / "dvc.yaml")
 
 
 def module_file(name: str) -> Path | None:

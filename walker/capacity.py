@@ -12,8 +12,8 @@ from typing import Sequence
 
 from walker.config import ConfigError, Params, PpoConfig
 
-EVALS = 3
-"""evaluation points: start, middle, end; the middle one splits training into two
+EVAL_INTERVALS = 2
+"""scored at the start, the middle and the end; the middle splits training into two
 epochs, so the second epoch's speed excludes compiling"""
 
 
@@ -23,16 +23,18 @@ def mlp_parameters(sizes: Sequence[int]) -> int:
 
 
 def network_config(params: Params, name: str) -> PpoConfig:
-    """Block ``ppo`` with network ``name``'s widths and the sweep's budget."""
+    """Block ``ppo`` (its scratch variant) with network ``name``'s widths and the sweep's budget."""
     cap = params.capacity
     if name not in cap.networks:
         raise ConfigError(f"capacity.networks: no network '{name}'; defined: {sorted(cap.networks)}")
     net = cap.networks[name]
+    if cap.num_timesteps % EVAL_INTERVALS:
+        raise ConfigError(f"capacity.num_timesteps ({cap.num_timesteps}) must be even: runs are scored at the start, middle and end")
     return dataclasses.replace(
-        params.ppo,
+        params.ppo.for_variant("scratch"),  # the scratch variant's settings: these runs start from nothing too
         policy_hidden_sizes=net.policy_hidden_sizes,
         value_hidden_sizes=net.value_hidden_sizes,
         num_timesteps=cap.num_timesteps,
-        num_evals=EVALS,
+        eval_every_steps=cap.num_timesteps // EVAL_INTERVALS,
         critic_warmup_steps=0,  # scratch runs have no clone to warm a critic under
     )

@@ -204,6 +204,7 @@ class EvaluateConfig:
     suite_cases: int = _field("number of robustness-suite cases", range=(1, 1_000_000))
     episode_seconds: float = _field("evaluation episode length (s); longer than training's walker.episode_seconds, so a gait must last", range=(0.1, 3600.0))
     min_speed_mps: float = _field("average forward speed (m/s) needed for success", range=(0.0, 10.0))
+    success_threshold: float = _field("suite success (and walking success) a PPO run must reach to count as trained: steps to it are the race", range=(0.0, 1.0))
     steady: SteadyCriterion = _field("success also needs a steady speed at the end of the episode")
     gait: GaitCriterion = _field("the walking criterion: walking success = success and this")
     suite: ConditionRanges = _field("robustness-suite ranges")
@@ -257,9 +258,9 @@ PPO_VARIANTS = ("bc", "scratch")
 class PpoConfig:
     """Brax PPO, shared by the `bc` and `scratch` variants (block `ppo`)."""
 
-    num_timesteps: int = _field("env steps per run (Brax rounds up to whole training steps)", range=(0, 10**10))
-    num_evals: int = _field("evaluation points on the robustness suite, the start included", range=(2, 1000))
-    num_envs: int = _field("parallel training environments (each keeps one randomised condition)", range=(1, 65536))
+    num_timesteps: int = _field("env steps per run, the critic warm-up included (a multiple of eval_every_steps)", range=(0, 10**10))
+    eval_every_steps: int = _field("both variants are scored on the suite at every multiple of this many env steps, 0 included", range=(1, 10**10))
+    num_envs: int = _field("parallel training environments (every episode draws a fresh start, push and condition)", range=(1, 65536))
     batch_size: int = _field("environments per minibatch", range=(1, 65536))
     num_minibatches: int = _field("minibatches per training step", range=(1, 1024))
     unroll_length: int = _field("control steps collected per environment before each update", range=(1, 10000))
@@ -275,17 +276,65 @@ class PpoConfig:
     value_hidden_sizes: tuple[int, ...] = _field("critic hidden widths", range=(1, 4096))
     activation: str = _field("activation of actor and critic; must equal bc.activation", choices=ACTIVATIONS)
     init_action_std: float = _field("initial exploration std (pre-tanh) of the BC-seeded actor", range=(0.002, 5.0))
-    randomization: ConditionRanges = _field("training-time domain randomisation for PPO (conditions per env, push per episode)")
+    randomization: ConditionRanges = _field("training-time domain randomisation for PPO (condition, push and start drawn afresh every episode)")
     critic_warmup_steps: int = _field("bc variant: env steps training only the fresh critic under the frozen cloned actor (counted in num_timesteps)", range=(0, 10**10))
     bc_normalizer_count: int = _field("observations the BC normaliser counts as; large keeps it nearly fixed under PPO's updates", range=(1, 2**40))
+    variant_overrides: dict[str, dict[str, float]] = _field(
+        "per variant (bc, scratch), settings of this block that differ for it, e.g. {scratch: {learning_rate: 0.0003}}", default=None
+    )
 
     def __post_init__(self) -> None:
+        overrides = self.variant_overrides or {}
+        for variant, changes in overrides.items():
+            if variant not in PPO_VARIANTS:
+                raise ConfigError(f"ppo.variant_overrides.{variant}: unknown variant; choose from {list(PPO_VARIANTS)}")
+            for key in changes:
+                if key not in PPO_OVERRIDABLE:
+                    raise ConfigError(f"ppo.variant_overrides.{variant}.{key}: cannot differ per variant; allowed keys: {list(PPO_OVERRIDABLE)}")
         if self.critic_warmup_steps >= self.num_timesteps > 0:
             raise ConfigError(f"ppo.critic_warmup_steps ({self.critic_warmup_steps}) must be below ppo.num_timesteps ({self.num_timesteps})")
         if (self.batch_size * self.num_minibatches) % self.num_envs:
             raise ConfigError(
                 f"ppo.batch_size x ppo.num_minibatches ({self.batch_size} x {self.num_minibatches}) must be a multiple of ppo.num_envs ({self.num_envs})"
             )
+        per_iteration = self.batch_size * self.num_minibatches * self.unroll_length
+        if self.eval_every_steps % per_iteration:
+            raise ConfigError(
+                f"ppo.eval_every_steps ({self.eval_every_steps}) must be a multiple of the env steps per training step, ppo.batch_size x "
+                f"ppo.num_minibatches x ppo.unroll_length = {per_iteration}, so every run is scored on the same step grid"
+            )
+        for key in ("num_timesteps", "critic_warmup_steps"):
+            if getattr(self, key) % self.eval_every_steps:
+                raise ConfigError(f"ppo.{key} ({getattr(self, key)}) must be a multiple of ppo.eval_every_steps ({self.eval_every_steps})")
+
+    def for_variant(self, variant: str) -> "PpoConfig":
+        """This block with ``variant_overrides[variant]`` applied (and checked again); raises ConfigError for an unknown variant."""
+        if variant not in PPO_VARIANTS:
+            raise ConfigError(f"unknown PPO variant '{variant}'; choose one of {list(PPO_VARIANTS)}")
+        changes = dict((self.variant_overrides or {}).get(variant, {}))
+        if not changes:
+            return self
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        hints = typing.get_type_hints(PpoConfig)
+        typed = {}
+        for key, value in changes.items():
+            where = f"ppo.variant_overrides.{variant}.{key}"
+            if hints[key] is int:
+                if not float(value).is_integer():
+                    raise ConfigError(f"{where}: expected an integer, got {value}")
+                value = int(value)
+            typed[key] = _convert(value, hints[key], where, fields[key].metadata)
+        try:
+            return dataclasses.replace(self, **typed)
+        except ConfigError as err:
+            raise ConfigError(f"ppo.variant_overrides.{variant}: {err}") from err
+
+
+PPO_OVERRIDABLE = (
+    "learning_rate", "entropy_cost", "batch_size", "num_minibatches", "unroll_length", "num_updates_per_batch", "discounting",
+    "gae_lambda", "clipping_epsilon", "reward_scaling", "max_grad_norm", "num_envs",
+)
+"""The ``ppo`` settings a variant may set for itself (``ppo.variant_overrides``): optimisation, not the network or the budget."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -332,6 +381,15 @@ class CapacityConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class PeerConfig:
+    """The peer pipeline, peer/dvc.yaml: Stable-Baselines3 PPO with its defaults (block `peer`); budget, step grid and
+    randomisation come from block `ppo`."""
+
+    num_envs: int = _field("SB3's vectorised envs (its examples' 8)", range=(1, 1024))
+    seeds: tuple[int, ...] = _field("one SB3 run per seed", range=(0, 2**31 - 1))
+
+
+@dataclasses.dataclass(frozen=True)
 class Params:
     """The whole ``params.yaml``."""
 
@@ -345,6 +403,7 @@ class Params:
     report: ReportConfig = _field("report stage: videos and keyframes")
     bench: BenchConfig = _field("benchmarks and the solver table")
     capacity: CapacityConfig = _field("capacity sweep (a separate pipeline: capacity/dvc.yaml)")
+    peer: PeerConfig = _field("peer pipeline: Stable-Baselines3 PPO on our gymnasium env (peer/dvc.yaml)")
 
     def __post_init__(self) -> None:
         if tuple(self.ppo.policy_hidden_sizes) != tuple(self.bc.hidden_sizes) or self.ppo.activation != self.bc.activation:
@@ -382,8 +441,8 @@ def _convert(value: Any, tp: Any, key: str, meta: Mapping[str, Any]) -> Any:
         return _build(tp, value, key)
     if origin is dict:
         _, value_tp = typing.get_args(tp)
-        if not isinstance(value, dict) or not value:
-            raise ConfigError(f"{key}: expected a non-empty mapping, got {value!r}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a mapping, got {value!r}")
         return {str(k): _convert(v, value_tp, f"{key}.{k}", {}) for k, v in value.items()}
     if origin is tuple:
         args = typing.get_args(tp)

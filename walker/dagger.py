@@ -50,6 +50,8 @@ class DaggerResult:
     """(N, action_size) clipped expert actions"""
     checks: tuple[Any, ...]
     """what ``check`` returned after the initial fit and after each round (rounds + 1 entries)"""
+    env_steps: int = 0
+    """control steps the learner's rollouts took, each episode up to its fall (what the curriculum is charged)"""
 
 
 def dagger(
@@ -77,7 +79,7 @@ def dagger(
     ``ranges``; conditions and starts are seeded by :func:`round_seed`. ``check(i, policy)`` runs before round
     ``i + 1`` and after the last (the closed-loop checks of the bc stage).
     """
-    checks = []
+    checks, env_steps = [], 0
     for round_index in range(cfg.dagger_rounds + 1):
         policy = to_policy_file(model, obs_mean, obs_std)
         checks.append(check(round_index, policy))
@@ -86,9 +88,10 @@ def dagger(
         seed = round_seed(cfg.seed, round_index)
         conditions = random_conditions(cfg.dagger_episodes, seed, ranges)
         traj = run_rollouts(rollout, conditions, seed, batch, f"dagger round {round_index + 1}", policy_arrays(policy))
+        env_steps += int(traj.alive.sum())
         x_new, y_new = expert_labelled_pairs(traj, obs_mean, obs_std, cfg.action_limit)
         x_train, y_train = np.concatenate([x_train, x_new]), np.concatenate([y_train, y_new])
         log(f"[bc] dagger round {round_index + 1}: +{len(x_new)} labelled pairs, {len(x_train)} in all")
         key, sub = jax.random.split(key)
         model = fit(model, x_train, y_train, x_val, y_val, cfg, cfg.dagger_epochs, sub, on_epoch).model
-    return DaggerResult(model, x_train, y_train, tuple(checks))
+    return DaggerResult(model, x_train, y_train, tuple(checks), env_steps)

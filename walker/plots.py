@@ -15,6 +15,7 @@ POLICY_STYLE = {
     "bc": ("BC clone", "#1f77b4"),
     "ppo_bc": ("PPO from BC", "#d62728"),
     "ppo_scratch": ("PPO from scratch", "#2ca02c"),
+    "peer_sb3": ("SB3 PPO (peer)", "#9467bd"),
 }
 """group -> (legend label, colour), the same in every figure"""
 
@@ -49,7 +50,10 @@ def mean_band(curves: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarr
     return np.array(common), values.mean(axis=0), values.min(axis=0), values.max(axis=0)
 
 
-def sample_efficiency(curves: Mapping[str, Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]]], refs: Mapping[str, float], path: str | Path) -> Path:
+def sample_efficiency(
+    curves: Mapping[str, Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]]], refs: Mapping[str, float], path: str | Path,
+    threshold: float = 0.8,
+) -> Path:
     """Suite success and evaluation return against env steps: mean over seeds, band = min..max.
 
     ``curves[metric][group]`` holds one (steps, values) per seed, metric in
@@ -69,13 +73,34 @@ def sample_efficiency(curves: Mapping[str, Mapping[str, Sequence[tuple[np.ndarra
             for group, value in refs.items():
                 label, colour = POLICY_STYLE[group]
                 ax.axhline(value, color=colour, ls="--", lw=1, label=f"{label} ({value:.2f})")
-            ax.axhline(0.8, color="black", ls=":", lw=1, label="0.8 threshold")
+            ax.axhline(threshold, color="black", ls=":", lw=1, label=f"{threshold:g} threshold")
             ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("environment steps (millions)")
         ax.set_ylabel(ylabel)
         ax.set_title(title)
     axes[0].legend(fontsize=8, loc="lower right")
     fig.suptitle("Sample efficiency: shaded band = min..max over seeds", fontsize=10)
+    return _save(fig, path)
+
+
+def race(curves: Mapping[str, Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]]], threshold: float, path: str | Path) -> Path:
+    """Suite success and walking success against env steps, per group (mean over seeds, band = min..max), with the
+    threshold the race is run to. ``curves[metric][group]`` holds one (steps, values) per seed."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, (metric, title) in zip(axes, (("success_suite", "Suite success"), ("walking_suite", "Suite walking success"))):
+        for group, seeds in curves[metric].items():
+            label, colour = POLICY_STYLE[group]
+            steps, mean, lo, hi = mean_band(seeds)
+            ax.plot(steps / 1e6, mean, color=colour, marker="o", ms=3, label=f"{label} (mean of {len(seeds)} seeds)")
+            ax.fill_between(steps / 1e6, lo, hi, color=colour, alpha=0.2, lw=0)
+        ax.axhline(threshold, color="black", ls=":", lw=1, label=f"{threshold:g} threshold")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("environment steps (millions; PPO from BC's demos and DAgger not included)")
+        ax.set_ylabel("fraction of the suite")
+        ax.set_title(title)
+    axes[0].legend(fontsize=8, loc="upper left")
+    fig.suptitle("The race on one step grid: shaded band = min..max over seeds", fontsize=10)
     return _save(fig, path)
 
 

@@ -38,7 +38,9 @@ POLICY_FILENAME = "policy.walker"
 """Name of the policy file inside a model folder such as ``models/bc/``."""
 MAGIC = b"WLKPOL\x00\x01"
 FORMAT_VERSION = 1
-SQUASHES = ("tanh",)
+SQUASHES = ("tanh", "clip")
+"""How the last layer becomes an action in [-1, 1]: ``tanh`` (our clone and Brax PPO) or ``clip`` (a Gaussian
+mean clipped to the action box, as Stable-Baselines3's ``predict`` does)."""
 _DIGEST = 32
 
 
@@ -98,7 +100,8 @@ def apply(policy: PolicyFile, obs: Any, xp: ModuleType) -> Any:
     ``xp`` is ``numpy`` (one observation at a time in the native env) or
     ``jax.numpy`` (batched, inside jit); leading dimensions broadcast.
     """
-    return xp.tanh(pre_squash(policy, obs, xp))
+    pre = pre_squash(policy, obs, xp)
+    return xp.tanh(pre) if policy.squash == "tanh" else xp.clip(pre, -1.0, 1.0)
 
 
 def as_numpy(policy: PolicyFile) -> PolicyFile:

@@ -30,6 +30,7 @@ from brax.training.agents.ppo import networks as ppo_networks
 from brax.training.agents.ppo import train as ppo_train
 
 from walker.activations import activation_fn
+from walker.autoreset import wrap_for_training
 from walker.config import PpoConfig
 from walker.errors import TrainingDiverged
 from walker.policy import PolicyFile, as_numpy
@@ -143,35 +144,19 @@ class PpoRun:
     num_timesteps: int
 
 
-def steps_to_reach(history: list[tuple[int, float]], threshold: float) -> int | None:
-    """First env-step count at which the success rate in ``history`` (step, success) reached ``threshold`` (None if never)."""
-    return next((step for step, success in history if success >= threshold), None)
-
-
 def env_steps_per_iteration(cfg: PpoConfig) -> int:
     """Env steps Brax PPO collects per training step (``batch_size * unroll_length * num_minibatches``)."""
     return cfg.batch_size * cfg.unroll_length * cfg.num_minibatches
 
 
-def warmup_env_steps(cfg: PpoConfig) -> int:
-    """Env steps the critic warm-up actually takes (whole training steps)."""
-    per = env_steps_per_iteration(cfg)
-    return -(-cfg.critic_warmup_steps // per) * per
+def eval_grid(cfg: PpoConfig) -> list[int]:
+    """The env-step counts at which every run, of either variant, is scored: 0, ``eval_every_steps``, ..., ``num_timesteps``."""
+    return list(range(0, cfg.num_timesteps + 1, cfg.eval_every_steps))
 
 
-def brax_env_steps(num_timesteps: int, num_evals: int, per_iteration: int) -> int:
-    """Env steps ``brax...ppo.train`` really takes when asked for ``num_timesteps``: it runs
-    ``max(num_evals - 1, 1)`` epochs of equally many whole training steps, so it rounds up."""
-    epochs = max(num_evals - 1, 1)
-    return epochs * -(-num_timesteps // (epochs * per_iteration)) * per_iteration
-
-
-def planned_env_steps(cfg: PpoConfig, seeded: bool) -> int:
-    """Env steps a run of :func:`train` takes in all: the critic warm-up (seeded runs) and PPO, each rounded
-    up as Brax rounds it. E.g. 1,024,000 for the default 1,000,000."""
-    offset = warmup_env_steps(cfg) if seeded and cfg.critic_warmup_steps > 0 else 0
-    remaining = max(cfg.num_timesteps - offset, 0)
-    return offset + brax_env_steps(remaining, cfg.num_evals, env_steps_per_iteration(cfg))
+def warmup_steps(cfg: PpoConfig, seeded: bool) -> int:
+    """Env steps of the actor-frozen critic warm-up: ``critic_warmup_steps`` for a seeded run, else 0."""
+    return cfg.critic_warmup_steps if seeded else 0
 
 
 def seeded_params(run: PpoRun) -> tuple[Any, dict, None] | None:
@@ -187,6 +172,7 @@ def _train_kwargs(env: Env, run: PpoRun) -> dict[str, Any]:
     cfg = run.cfg
     return dict(
         environment=env,
+        wrap_env_fn=wrap_for_training,  # every episode a fresh start, push and condition
         num_timesteps=run.num_timesteps,
         episode_length=env.cfg.episode_steps,
         num_envs=cfg.num_envs,
@@ -202,9 +188,8 @@ def _train_kwargs(env: Env, run: PpoRun) -> dict[str, Any]:
         reward_scaling=cfg.reward_scaling,
         max_grad_norm=cfg.max_grad_norm,
         normalize_observations=True,
-        num_evals=cfg.num_evals,
+        num_evals=run.num_timesteps // cfg.eval_every_steps + 1,  # one Brax epoch per grid interval
         run_evals=False,  # we evaluate on the protocol's suite in policy_params_fn instead
-        randomization_fn=env.randomization_fn,
         network_factory=network_factory(cfg),
         seed=run.seed,
         restore_params=seeded_params(run),
@@ -224,42 +209,42 @@ def train(
     on_eval: Callable[[int, PolicyFile], None],
     on_progress: Callable[[int, dict], None] = lambda step, metrics: None,
 ) -> tuple[PolicyFile, int]:
-    """Run Brax PPO; ``on_eval(env_steps, policy)`` sees the deterministic policy at every evaluation
-    point (step 0 included). Returns the final policy and the env steps taken.
+    """Run Brax PPO; ``on_eval(env_steps, policy)`` sees the deterministic policy at every point of
+    :func:`eval_grid` (step 0, the start, included; the warm-up's points too). Returns the final policy
+    and the env steps taken (``run.num_timesteps``).
 
     Raises :class:`TrainingDiverged` as soon as a loss or a parameter is not finite.
     """
     cfg = run.cfg
     label = f"ppo seed {run.seed}"
     kwargs = _train_kwargs(env, run)
-    warmup = cfg.critic_warmup_steps if run.init is not None else 0
-    offset = 0
-    if warmup > 0:
-        on_eval(0, as_numpy(run.init))  # the cloned policy itself, before any PPO step
-        # critic only, actor frozen; these env steps count towards the run's total
-        _, warm, _ = ppo_train.train(
-            **{**kwargs, "num_timesteps": warmup, "num_evals": 2, "network_factory": frozen_actor_factory(cfg)},
-            progress_fn=lambda step, metrics: on_progress(step, {**metrics, "phase": "critic warm-up"}),
-        )
-        check_finite(warm, f"{label} after the critic warm-up")
-        offset = warmup_env_steps(cfg)
-        kwargs.update(num_timesteps=max(run.num_timesteps - offset, 0), restore_params=warm, restore_value_fn=True)
-    last_step = [0]
+    phases = []
+    warmup = warmup_steps(cfg, run.init is not None)
+    if warmup > 0:  # critic only, actor frozen; these env steps count towards the run's total
+        phases.append(("critic warm-up", {"num_timesteps": warmup, "network_factory": frozen_actor_factory(cfg)}))
+    phases.append(("ppo", {"num_timesteps": run.num_timesteps - warmup}))
+    offset, params = 0, None
+    for phase, changes in phases:
+        phase_kwargs = {**kwargs, **changes, "num_evals": changes["num_timesteps"] // cfg.eval_every_steps + 1}
+        if params is not None:
+            phase_kwargs.update(restore_params=params, restore_value_fn=True)
+        first_phase = offset == 0
 
-    def policy_params_fn(step: int, make_policy: Any, params: BraxParams) -> None:
-        check_finite(params[:2], f"{label} at {offset + step} env steps")
-        last_step[0] = offset + step
-        on_eval(offset + step, policy_from_brax(params[0], params[1], cfg.activation))
+        def policy_params_fn(step: int, make_policy: Any, params: BraxParams, offset: int = offset, first: bool = first_phase) -> None:
+            check_finite(params[:2], f"{label} at {offset + step} env steps")
+            if step > 0 or first:  # a later phase's start is the previous phase's end, already scored
+                on_eval(offset + step, policy_from_brax(params[0], params[1], cfg.activation))
 
-    def progress_fn(step: int, metrics: dict) -> None:
-        loss = metrics.get("training/total_loss")
-        if loss is not None and not np.isfinite(float(loss)):
-            raise TrainingDiverged(f"{label}: PPO loss became {float(loss)} at {step} env steps")
-        on_progress(offset + step, metrics)
+        def progress_fn(step: int, metrics: dict, offset: int = offset, phase: str = phase) -> None:
+            loss = metrics.get("training/total_loss")
+            if loss is not None and not np.isfinite(float(loss)):
+                raise TrainingDiverged(f"{label}: PPO loss became {float(loss)} at {offset + step} env steps ({phase})")
+            on_progress(offset + step, {**metrics, "phase": phase})
 
-    _, params, _ = ppo_train.train(**kwargs, progress_fn=progress_fn, policy_params_fn=policy_params_fn)
-    check_finite(params[:2], f"{label} at the end")
-    return policy_from_brax(params[0], params[1], cfg.activation), last_step[0]
+        _, params, _ = ppo_train.train(**phase_kwargs, progress_fn=progress_fn, policy_params_fn=policy_params_fn)
+        check_finite(params[:2], f"{label} after the {phase} phase")
+        offset += changes["num_timesteps"]
+    return policy_from_brax(params[0], params[1], cfg.activation), offset
 
 
 def training_steps_per_s(env: Env, run: PpoRun) -> float:

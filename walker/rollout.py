@@ -12,15 +12,14 @@ compiled program. What the episodes run under (:class:`Conditions`) lives here
 too; which episodes make up the evaluation protocol, and what counts as a
 success, is :mod:`walker.protocol`.
 
-The env must be a Brax env that also provides ``condition_system(slope_deg,
-friction_scale, torso_mass_scale) -> (sys_v, in_axes)``, ``set_push(state,
-impulse, push_time, duration)`` and ``start_state(key) -> (qpos, qvel)``
+The env must be a Brax env that carries its episode's condition in the state
+and also provides ``set_conditions(state, {name: value})`` (the names of
+:data:`CONDITION_NAMES`), ``total_mass(state)`` and ``start_state(key) -> (qpos, qvel)``
 (the passive walker's :class:`walker.passive.env.PassiveWalkerEnv` does).
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import time
 from typing import Any, Callable
@@ -28,7 +27,6 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
-from brax import base
 from brax.envs.base import Env
 
 from walker.config import ConditionRanges, Interval, WalkerConfig
@@ -153,10 +151,8 @@ def make_rollout(env: Env, policy: Policy, steps: int, labeller: Policy | None =
     the policy visits, and its actions are returned as well; the policy's
     actions drive the walker.
     """
-    def episode(params, sys_i: base.System, key, impulse, push_time, push_duration):
-        env_i = copy.copy(env)
-        env_i.sys = sys_i
-        state = env.set_push(env_i.reset(key), impulse, push_time, push_duration)
+    def episode(params, key, condition):
+        state = env.set_conditions(env.reset(key), dict(zip(CONDITION_NAMES, condition)))
         carry = policy.init(params, state.obs)
         label_carry = labeller.init(labeller.params, state.obs) if labeller else ()
 
@@ -167,7 +163,7 @@ def make_rollout(env: Env, policy: Policy, steps: int, labeller: Policy | None =
                 label_carry, label = labeller.step(labeller.params, label_carry, state.obs)
             else:
                 label = action
-            nxt = env_i.step(state, action)
+            nxt = env.step(state, action)
             fell = alive & (nxt.done != 0)  # a fall in this step, the last step of the episode included
             out = (state.obs, action, label, alive, nxt.pipeline_state.qpos[0], nxt.metrics["positive_work"], nxt.reward, fell)
             return (nxt, carry, label_carry, alive & ~fell), out
@@ -175,13 +171,12 @@ def make_rollout(env: Env, policy: Policy, steps: int, labeller: Policy | None =
         init = (state, carry, label_carry, jnp.array(True))
         _, (obs, action, label, alive, x, work, reward, fell) = jax.lax.scan(body, init, None, length=steps)
         x = jnp.concatenate([state.pipeline_state.qpos[:1], x])
-        return obs, action, label, alive, x, work, reward, fell, jnp.sum(sys_i.body_mass)
+        return obs, action, label, alive, x, work, reward, fell, env.total_mass(state)
 
     @jax.jit
     def rollout(params, slope, friction, mass, impulse, push_time, push_duration, keys):
-        sys_v, in_axes = env.condition_system(slope, friction, mass)
-        run = jax.vmap(episode, in_axes=(None, in_axes, 0, 0, 0, 0))
-        *per_step, total_mass = run(params, sys_v, keys, impulse, push_time, push_duration)
+        condition = (slope, friction, mass, impulse, push_time, push_duration)
+        *per_step, total_mass = jax.vmap(episode, in_axes=(None, 0, 0))(params, keys, condition)
         return tuple(jnp.swapaxes(a, 0, 1) for a in per_step) + (total_mass,)  # (n, T, ...) -> (T, n, ...)
 
     return rollout

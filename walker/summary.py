@@ -48,41 +48,87 @@ def pooled(runs: Sequence[Mapping[str, float | None]], keys: Sequence[str] = SUM
     return out
 
 
-def censored_steps(steps_to_threshold: int | None, budget: int) -> int:
-    """Steps a run needed to reach the threshold; a run that never did counts as its whole budget."""
-    return budget if steps_to_threshold is None else int(steps_to_threshold)
+def steps_to_reach(history: Sequence[tuple[int, float]], threshold: float) -> int | None:
+    """First env-step count at which the success rate in ``history`` (step, success) reached ``threshold``
+    (None if never: the run is censored at its budget)."""
+    return next((step for step, success in history if success >= threshold), None)
 
 
-def sample_efficiency(
-    ppo_runs: Mapping[str, Sequence[Mapping]], threshold_key: str = "steps_to_success_0_8", prefix: str = ""
-) -> dict[str, float | int | None]:
-    """Steps to 0.8 suite success per PPO variant (mean over seeds) and their ratio scratch / bc.
+CRITERIA = {"success": "steps_to_success_threshold", "walking": "steps_to_walking_threshold"}
+"""The race's two finishing lines: suite success, and suite walking success, reaching ``evaluate.success_threshold``."""
 
-    ``ppo_runs`` maps a variant ("bc", "scratch") to its runs' ``results/ppo/*.json``
-    contents. A run that never reached 0.8 counts as its budget (``env_steps``),
-    so a mean with such runs is a lower bound; ``<variant>_runs_reached_0_8``
-    says how many runs did reach it. The ratio > 1 means the curriculum needed
-    that many times fewer steps. Keys start with ``prefix`` (``walking_`` for the
-    walking criterion's ``steps_to_walking_0_8``).
+
+def censored_median(steps: Sequence[int | None]) -> float | None:
+    """Median of env steps to the threshold over runs, a run that never reached it (None) counting as later than
+    every run that did (right-censored). None when the median run itself is censored: then the median is only
+    known to exceed the budget."""
+    ordered = sorted(steps, key=lambda s: math.inf if s is None else s)
+    if not ordered:
+        return None
+    middle = ordered[(len(ordered) - 1) // 2], ordered[len(ordered) // 2]
+    return None if None in middle else float(sum(middle)) / 2
+
+
+def race_entry(runs: Sequence[Mapping], key: str, pre_ppo_env_steps: int = 0) -> dict:
+    """One group's runs on one criterion: env steps to the threshold per run (None: censored), how many reached it,
+    the censored median, and the same charged with ``pre_ppo_env_steps`` (what the group spent before PPO)."""
+    steps = [None if r[key] is None else int(r[key]) for r in runs]
+    charged = [None if s is None else s + pre_ppo_env_steps for s in steps]
+    return {
+        "runs": len(runs), "reached": sum(s is not None for s in steps), "budget": max(int(r["env_steps"]) for r in runs),
+        "steps": steps, "median_steps": censored_median(steps),
+        "pre_ppo_env_steps": pre_ppo_env_steps, "charged_steps": charged, "median_charged_steps": censored_median(charged),
+        "wall_clock_s": float(np.mean([r["wall_clock_s"] for r in runs])),
+        "scoring_wall_clock_s": float(np.mean([r.get("eval_wall_clock_s", 0.0) for r in runs])),
+    }
+
+
+def race_ratio(baseline: Mapping, contender: Mapping, field: str) -> dict:
+    """How many times fewer env steps ``contender`` needed than ``baseline`` (median ``field`` of two race entries).
+
+    ``censored`` names the side whose median run never reached the threshold. When only the baseline is censored,
+    ``lower_bound`` = its budget / the contender's median (the baseline needed more than its budget); otherwise
+    no number is given.
     """
-    out: dict[str, float | int | None] = {}
+    base, cont = baseline[field], contender[field]
+    if base is not None and cont is not None:
+        return {"value": base / cont, "censored": None, "lower_bound": None}
+    if cont is None:
+        return {"value": None, "censored": "both" if base is None else "contender", "lower_bound": None}
+    budget = baseline["budget"] + (baseline["pre_ppo_env_steps"] if field == "median_charged_steps" else 0)
+    return {"value": None, "censored": "baseline", "lower_bound": budget / cont}
+
+
+def sample_efficiency(ppo_runs: Mapping[str, Sequence[Mapping]], pre_ppo_env_steps: Mapping[str, int], threshold: float) -> dict:
+    """The race of PPO from BC against PPO from scratch to ``threshold``, on both criteria, two ways.
+
+    ``ppo_runs`` maps a variant ("bc", "scratch") to its runs' ``results/ppo/*.json``;
+    ``pre_ppo_env_steps`` maps a variant to the env steps its curriculum took before PPO
+    (FSM demos and DAgger rollouts for ``bc``; the critic warm-up is inside PPO's steps).
+    ``ratio_ppo_only`` counts PPO's steps alone, ``ratio_charged`` adds the curriculum's;
+    a ratio > 1 means PPO from BC needed that many times fewer steps.
+    """
     for variant in ("bc", "scratch"):
-        runs = ppo_runs.get(variant, ())
-        if not runs:
+        if not ppo_runs.get(variant):
             raise ValueError(f"no PPO runs of variant '{variant}' to summarise")
-        steps = [censored_steps(r[threshold_key], int(r["env_steps"])) for r in runs]
-        out[f"{prefix}ppo_{variant}_steps_to_0_8"] = float(np.mean(steps))
-        out[f"{prefix}ppo_{variant}_runs_reached_0_8"] = sum(r[threshold_key] is not None for r in runs)
-        out[f"{prefix}ppo_{variant}_runs"] = len(runs)
-    bc, scratch = out[f"{prefix}ppo_bc_steps_to_0_8"], out[f"{prefix}ppo_scratch_steps_to_0_8"]
-    out[f"{prefix}ratio"] = float(scratch / bc) if bc and math.isfinite(bc) else None
+    out: dict = {"threshold": threshold, "pre_ppo_env_steps": dict(pre_ppo_env_steps)}
+    for criterion, key in CRITERIA.items():
+        entries = {f"ppo_{v}": race_entry(ppo_runs[v], key, pre_ppo_env_steps.get(v, 0)) for v in ("bc", "scratch")}
+        out[criterion] = {
+            **entries,
+            "ratio_ppo_only": race_ratio(entries["ppo_scratch"], entries["ppo_bc"], "median_steps"),
+            "ratio_charged": race_ratio(entries["ppo_scratch"], entries["ppo_bc"], "median_charged_steps"),
+        }
     return out
 
 
-def summary(per_policy: Mapping[str, Sequence[Mapping[str, float]]], ppo_runs: Mapping[str, Sequence[Mapping]]) -> dict:
+def summary(
+    per_policy: Mapping[str, Sequence[Mapping[str, float]]], ppo_runs: Mapping[str, Sequence[Mapping]],
+    pre_ppo_env_steps: Mapping[str, int], threshold: float,
+) -> dict:
     """The whole ``summary.json``: ``per_policy`` maps fsm, bc, ppo_bc, ppo_scratch to their runs' metrics."""
     out: dict = {name: pooled(runs) for name, runs in per_policy.items()}
-    out["sample_efficiency"] = {**sample_efficiency(ppo_runs), **sample_efficiency(ppo_runs, "steps_to_walking_0_8", "walking_")}
+    out["sample_efficiency"] = sample_efficiency(ppo_runs, pre_ppo_env_steps, threshold)
     return out
 
 

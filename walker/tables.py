@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-GROUP_LABELS = {"fsm": "FSM expert", "bc": "BC clone (DAgger)", "ppo_bc": "PPO from BC", "ppo_scratch": "PPO from scratch"}
+GROUP_LABELS = {"fsm": "FSM expert", "bc": "BC clone (DAgger)", "ppo_bc": "PPO from BC", "ppo_scratch": "PPO from scratch",
+                "peer_sb3": "SB3 PPO (peer, defaults)"}
 
 
 def fmt(value: Any, digits: int = 3) -> str:
@@ -56,27 +57,53 @@ def gait_table(summary: Mapping[str, Any]) -> str:
     return table(header, rows)
 
 
+def steps_cell(steps: int | float | None, budget: int) -> str:
+    """Env steps to the threshold, or that the run (or the median run) never reached it within its budget."""
+    return fmt(steps) if steps is not None else f"not reached (> {fmt(budget)})"
+
+
+def ratio_cell(ratio: Mapping[str, Any], baseline: str = "PPO from scratch", contender: str = "PPO from BC") -> str:
+    """A race ratio (:func:`walker.summary.race_ratio`): the value, a lower bound, or why there is none."""
+    if ratio["value"] is not None:
+        return f"{ratio['value']:.2f}"
+    if ratio["lower_bound"] is not None:
+        return f"> {ratio['lower_bound']:.2f} ({baseline}'s median run never reached the threshold)"
+    return {"contender": f"none: {contender}'s median run never reached the threshold",
+            "both": "none: neither median run reached the threshold"}[ratio["censored"]]
+
+
 def sample_efficiency_table(summary: Mapping[str, Any]) -> str:
-    """Env steps to 0.8 suite success (and walking success) per PPO variant: mean over seeds, a run that never
-    got there counting as its budget."""
+    """The race to ``evaluate.success_threshold``: per variant and criterion, each run's env steps to it, the censored
+    median, the same charged with what the curriculum spent before PPO, and the ratios scratch / BC."""
     se = summary["sample_efficiency"]
     rows = []
-    for prefix, what in (("", "success"), ("walking_", "walking success")):
-        for v in ("bc", "scratch"):
-            rows.append((f"{GROUP_LABELS[f'ppo_{v}']}, {what}", fmt(se.get(f"{prefix}ppo_{v}_steps_to_0_8")),
-                         f"{se.get(f'{prefix}ppo_{v}_runs_reached_0_8')} of {se.get(f'{prefix}ppo_{v}_runs')}"))
-    ratios = f"Ratio scratch / BC: {fmt(se.get('ratio'), 2)} (success), {fmt(se.get('walking_ratio'), 2)} (walking success)."
-    return table(("variant, criterion", "env steps to 0.8 on the suite", "runs that reached it"), rows) + "\n\n" + ratios
+    for criterion, what in (("success", "success"), ("walking", "walking success")):
+        for group in ("ppo_bc", "ppo_scratch"):
+            e = se[criterion][group]
+            per_run = ", ".join(fmt(s) if s is not None else "–" for s in e["steps"])
+            rows.append((f"{GROUP_LABELS[group]}, {what}", per_run, f"{e['reached']} of {e['runs']}",
+                         steps_cell(e["median_steps"], e["budget"]), fmt(e["pre_ppo_env_steps"]),
+                         steps_cell(e["median_charged_steps"], e["budget"] + e["pre_ppo_env_steps"])))
+    header = ("variant, criterion", "env steps to the threshold, per run (–: never)", "runs that reached it", "median, PPO steps",
+              "env steps before PPO", "median, charged")
+    notes = [f"Threshold: {se['threshold']:g} on the suite. A run that never reached it is censored, not counted as its budget; "
+             "the median counts censored runs as later than every run that reached it. Charged: PPO's steps plus every env step "
+             "the curriculum took before PPO (FSM demos and DAgger rollouts, each episode up to its fall; the critic warm-up is "
+             "part of PPO's steps)."]
+    for criterion, what in (("success", "success"), ("walking", "walking success")):
+        notes.append(f"Ratio scratch / BC on {what}: {ratio_cell(se[criterion]['ratio_ppo_only'])} (PPO steps only), "
+                     f"{ratio_cell(se[criterion]['ratio_charged'])} (charged).")
+    return table(header, rows) + "\n\n" + "\n".join(f"- {n}" for n in notes)
 
 
 def ppo_runs_table(runs: Mapping[str, Mapping[str, Any]]) -> str:
     """One row per PPO run (``results/ppo/<variant>-<seed>.json``)."""
-    header = ("run", "suite success at start", "at the end", "walking at the end", "env steps to 0.8 success",
-              "to 0.8 walking", "env steps", "training env steps/s", "wall clock (s)")
+    header = ("run", "suite success at start", "at the end", "walking at the end", "env steps to the threshold, success",
+              "walking", "env steps", "training env steps/s", "wall clock (s)", "of which scoring (s)")
     rows = [
-        (name, fmt(r["success_suite_start"]), fmt(r["success_suite_final"]), fmt(r.get("walking_suite_final")),
-         fmt(r["steps_to_success_0_8"]), fmt(r.get("steps_to_walking_0_8")), fmt(r["env_steps"]),
-         fmt(r["train_steps_per_s"], 0), fmt(r["wall_clock_s"], 0))
+        (name, fmt(r["success_suite_start"]), fmt(r["success_suite_final"]), fmt(r["walking_suite_final"]),
+         steps_cell(r["steps_to_success_threshold"], r["env_steps"]), steps_cell(r["steps_to_walking_threshold"], r["env_steps"]),
+         fmt(r["env_steps"]), fmt(r["train_steps_per_s"], 0), fmt(r["wall_clock_s"], 0), fmt(r.get("eval_wall_clock_s"), 0))
         for name, r in runs.items()
     ]
     return table(header, rows)
@@ -121,6 +148,42 @@ def report_markdown(summary: Mapping[str, Any], evaluation: Mapping[str, Any], p
         + "\n\nWalking success:\n\n" + sweep_table(policies, "push_impulse_ns", "N s", "walking"),
     ]
     return "\n\n".join(parts) + "\n"
+
+
+def peer_markdown(summary: Mapping[str, Any]) -> str:
+    """``results/peer/comparison.md``: every group, the peer included, on success, walking, the race and wall clock."""
+    race = summary["race"]
+    header = ("policy", "success, suite (MJX)", "success, suite (native)", "walking, suite (MJX)", "walking, suite (native)",
+              "median env steps to the threshold: success", "walking", "charged (success)", "runs that reached it (success)",
+              "wall clock per run (s)", "of which scoring (s)")
+    rows = []
+    for g in GROUP_LABELS:
+        if g not in summary:
+            continue
+        e = summary[g]
+        cells = [with_spread(e, k) for k in ("success_suite", "success_suite_native", "walking_suite", "walking_suite_native")]
+        r, rw = race["success"].get(g), race["walking"].get(g)
+        if r is None:
+            cells += ["", "", "", "", "", ""]
+        else:
+            cells += [steps_cell(r["median_steps"], r["budget"]), steps_cell(rw["median_steps"], rw["budget"]),
+                      steps_cell(r["median_charged_steps"], r["budget"] + r["pre_ppo_env_steps"]), f"{r['reached']} of {r['runs']}",
+                      fmt(r["wall_clock_s"], 0), fmt(r["scoring_wall_clock_s"], 0)]
+        rows.append((GROUP_LABELS[g], *cells))
+    lines = [
+        "# Our PPO against a peer: Stable-Baselines3 PPO with its defaults",
+        "Generated by `dvc repro peer/dvc.yaml` (stage `compare`) from `results/summary.json`, `results/ppo/*.json` and "
+        "`results/peer/*.json`; do not edit by hand. Same env, budget, step grid, suite scorer and threshold "
+        f"({race['threshold']:g}) for every PPO run; the medians count a run that never reached the threshold as later "
+        "than every run that did.",
+        table(header, rows),
+    ]
+    for criterion in ("success", "walking"):
+        peer = GROUP_LABELS["peer_sb3"]
+        lines.append(f"- {criterion}: peer / PPO from scratch "
+                     f"{ratio_cell(race[criterion]['ratio_peer_to_scratch'], peer, 'PPO from scratch')}; peer / PPO from BC, charged "
+                     f"{ratio_cell(race[criterion]['ratio_peer_to_bc_charged'], peer)} (> 1: ours needed fewer env steps)")
+    return "\n\n".join(lines) + "\n"
 
 
 README_BEGIN = "<!-- headline:begin"

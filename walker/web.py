@@ -60,6 +60,7 @@ def policy_spec(policy: PolicyFile, name: str, label: str) -> dict[str, Any]:
         "label": label,
         "kind": "mlp",
         "activation": policy.activation,
+        "squash": policy.squash,
         "obs_mean": as_list(policy.obs_mean),
         "obs_std": as_list(policy.obs_std),
         "weights": [as_list(w) for w in policy.weights],

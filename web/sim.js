@@ -69,7 +69,8 @@ export class MlpPolicy {
       }
       x = layer < weights.length - 1 ? y.map(this.act_fn) : y;
     });
-    return x.map(Math.tanh);
+    // squash: tanh (our clone, Brax PPO) or clip (a Gaussian mean clipped to the box, Stable-Baselines3); walker/policy.py
+    return this.spec.squash === "clip" ? x.map((v) => Math.min(1, Math.max(-1, v))) : x.map(Math.tanh);
   }
 }
 

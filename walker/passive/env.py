@@ -7,11 +7,16 @@ Observation and reward are documented in :mod:`walker.passive.task`. Actions are
 during the control step (J), integrated over every physics substep
 (:func:`walker.passive.task.positive_power` times the timestep).
 
-``state.info`` carries the push for this episode (``push_impulse`` N s,
-``push_time`` s and ``push_duration`` s; the force ``impulse / duration`` acts
-on the torso along +x during the window). ``reset`` draws it from ``walker.randomization``;
-evaluation overwrites it with :func:`set_push`. Time comes from
-``pipeline_state.time``, so Brax's auto-reset restarts it with the episode.
+``state.info`` carries everything an episode runs under, as data: the
+condition (``slope_deg``, ``friction_scale``, ``torso_mass_scale``) and the push
+(``push_impulse`` N s, ``push_time`` s and ``push_duration`` s; the force
+``impulse / duration`` acts on the torso along +x during the window). ``reset``
+draws all six from ``walker.randomization``; evaluation overwrites them with
+:func:`set_conditions`. Each ``step`` builds its system from the condition in
+the state (:func:`conditioned_system`), so a new episode can bring a new
+condition without recompiling (see :mod:`walker.autoreset`), and no seed's
+draws are baked into the compiled program. Time comes from
+``pipeline_state.time``, so a reset restarts it with the episode.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from brax import base
 from brax.envs.base import Env, State
 from mujoco import mjx
 
-from walker.config import ConditionRanges, Interval, WalkerConfig
+from walker.config import Interval, WalkerConfig
 from walker.gait import FootModel
 from walker.passive import task
 from walker.passive.model import Geometry, floor_and_feet_geoms, geometry
@@ -72,16 +77,22 @@ class PassiveWalkerEnv(Env):
 
     def reset(self, rng: jax.Array) -> State:
         _, _, k_impulse, k_time = jax.random.split(rng, 4)
+        k_condition = jax.random.fold_in(rng, 1)  # not one of the four above: the start state and push stay as they were
         qpos, qvel = self.start_state(rng)
-        data = mjx.make_data(self.sys).replace(qpos=qpos, qvel=qvel)
-        data = mjx.forward(self.sys, data)
-        obs = task.observation(data.qpos, data.qvel, jnp.zeros(task.ACTION_SIZE), self.geom, jnp)
         rand = self.cfg.randomization
+        u = jax.random.uniform(k_condition, (3,))
         info = {
+            "slope_deg": rand.slope_deg.low + rand.slope_deg.width * u[0],
+            "friction_scale": rand.friction_scale.low + rand.friction_scale.width * u[1],
+            "torso_mass_scale": rand.torso_mass_scale.low + rand.torso_mass_scale.width * u[2],
             "push_impulse": _uniform(k_impulse, rand.push_impulse_ns),
             "push_time": _uniform(k_time, rand.push_time_s),
             "push_duration": jnp.asarray(rand.push_duration_s, jnp.float32),
         }
+        sys = self.conditioned_system(info)
+        data = mjx.make_data(sys).replace(qpos=qpos, qvel=qvel)
+        data = mjx.forward(sys, data)
+        obs = task.observation(data.qpos, data.qvel, jnp.zeros(task.ACTION_SIZE), self.geom, jnp)
         zero = jnp.zeros(())
         metrics = {f"reward/{name}": zero for name in task.REWARD_TERMS}
         metrics.update(x_position=data.qpos[0], forward_speed=zero, fallen=zero, positive_work=zero)
@@ -89,6 +100,7 @@ class PassiveWalkerEnv(Env):
 
     def step(self, state: State, action: jax.Array) -> State:
         action = jnp.clip(action, -1.0, 1.0)
+        sys = self.conditioned_system(state.info)
         data = state.pipeline_state
         force = task.push_force(
             data.time, state.info["push_impulse"], state.info["push_time"], state.info["push_duration"], jnp
@@ -97,7 +109,7 @@ class PassiveWalkerEnv(Env):
         data = data.replace(ctrl=task.action_to_ctrl(action, self.geom, jnp), xfrc_applied=xfrc)
         def substep(_, carry):
             d, work = carry
-            d = mjx.step(self.sys, d)
+            d = mjx.step(sys, d)
             return d, work + task.positive_power(d.actuator_force, d.actuator_velocity, jnp) * self.cfg.timestep
 
         data, work = jax.lax.fori_loop(0, self.cfg.n_substeps, substep, (data, jnp.zeros((), jnp.float32)))
@@ -109,41 +121,49 @@ class PassiveWalkerEnv(Env):
         metrics.update(x_position=data.qpos[0], forward_speed=obs[task.OBS_VX], fallen=done, positive_work=work)
         return state.replace(pipeline_state=data, obs=obs, reward=reward, done=done, metrics=metrics)
 
-    def condition_system(
-        self, slope_deg: jax.Array, friction_scale: jax.Array, torso_mass_scale: jax.Array
-    ) -> tuple[base.System, base.System]:
-        """This env's system under a batch of conditions, each argument (batch,): see :func:`condition_system`."""
-        return condition_system(self.sys, slope_deg, friction_scale, torso_mass_scale)
+    def conditioned_system(self, info: dict) -> base.System:
+        """This env's system under the condition in ``info`` (one episode's scalars): see :func:`conditioned_system`."""
+        return conditioned_system(self.sys, info["slope_deg"], info["friction_scale"], info["torso_mass_scale"])
 
-    def randomization_fn(self, sys: base.System, rng: jax.Array) -> tuple[base.System, base.System]:
-        """Brax's ``randomization_fn`` for training: one condition per key in ``rng`` (batch, 2) from ``cfg.randomization``."""
-        return randomization_fn(sys, rng, self.cfg.randomization)
+    def total_mass(self, state: State) -> jax.Array:
+        """The walker's total mass (kg) in this episode's condition (the torso mass scale changes it)."""
+        return jnp.sum(self.conditioned_system(state.info).body_mass)
 
     @staticmethod
-    def set_push(state: State, impulse: jax.Array, push_time: jax.Array, duration: float | jax.Array) -> State:
-        """``state`` with this episode's push replaced: see :func:`set_push`."""
-        return set_push(state, impulse, push_time, duration)
+    def set_conditions(state: State, conditions: dict[str, jax.Array]) -> State:
+        """``state`` with this episode's condition and push replaced: see :func:`set_conditions`."""
+        return set_conditions(state, conditions)
 
 
 def _uniform(key: jax.Array, interval: Interval, shape: tuple[int, ...] = ()) -> jax.Array:
     return jax.random.uniform(key, shape, minval=interval.low, maxval=interval.high)
 
 
-def set_push(state: State, impulse: jax.Array, push_time: jax.Array, duration: float | jax.Array) -> State:
-    """Return ``state`` with this episode's push (N s, s, s) replaced (batched or not)."""
+CONDITION_KEYS = {
+    "slope_deg": "slope_deg", "friction_scale": "friction_scale", "torso_mass_scale": "torso_mass_scale",
+    "push_impulse_ns": "push_impulse", "push_time_s": "push_time", "push_duration_s": "push_duration",
+}
+"""The rollout's condition names (:data:`walker.rollout.CONDITION_NAMES`) -> the ``state.info`` keys that hold them."""
+
+
+def set_conditions(state: State, conditions: dict[str, jax.Array]) -> State:
+    """Return ``state`` with the episode's condition and push replaced (batched or not).
+
+    ``conditions`` maps every name of :data:`CONDITION_KEYS` (slope deg, friction
+    and torso mass scales, push N s, s, s) to a value of the state's batch shape.
+    """
+    missing = sorted(set(CONDITION_KEYS) - set(conditions))
+    if missing:
+        raise KeyError(f"set_conditions: no value for {missing}")
     info = dict(state.info)
-    info["push_duration"] = jnp.broadcast_to(jnp.asarray(duration, jnp.float32), state.info["push_duration"].shape)
-    info["push_impulse"] = jnp.broadcast_to(jnp.asarray(impulse, jnp.float32), state.info["push_impulse"].shape)
-    info["push_time"] = jnp.broadcast_to(jnp.asarray(push_time, jnp.float32), state.info["push_time"].shape)
+    for name, key in CONDITION_KEYS.items():
+        info[key] = jnp.broadcast_to(jnp.asarray(conditions[name], jnp.float32), jnp.shape(state.info[key]))
     return state.replace(info=info)
 
 
-def condition_system(
-    sys: base.System, slope_deg: jax.Array, friction_scale: jax.Array, torso_mass_scale: jax.Array
-) -> tuple[base.System, base.System]:
-    """A batch of systems, one per condition; each argument has shape (batch,).
+def conditioned_system(sys: base.System, slope_deg: jax.Array, friction_scale: jax.Array, torso_mass_scale: jax.Array) -> base.System:
+    """``sys`` under one condition (scalars; ``jax.vmap`` it for a batch).
 
-    Returns ``(sys_v, in_axes)`` as Brax's ``DomainRandomizationVmapWrapper`` expects.
     Slope pitches gravity, friction scales the sliding friction of floor and
     feet, and the torso mass scale multiplies the torso's mass and inertia.
     """
@@ -151,30 +171,10 @@ def condition_system(
     torso = mj_model.body("torso").id
     geoms = jnp.asarray(floor_and_feet_geoms(mj_model))
     g = jnp.linalg.norm(jnp.asarray(sys.opt.gravity))
-
-    def one(slope, friction, mass):
-        s = jnp.deg2rad(slope)
-        grav = jnp.stack([g * jnp.sin(s), 0.0, -g * jnp.cos(s)])
-        geom_friction = sys.geom_friction.at[geoms, 0].set(sys.geom_friction[geoms, 0] * friction)
-        body_mass = sys.body_mass.at[torso].set(sys.body_mass[torso] * mass)
-        body_inertia = sys.body_inertia.at[torso].set(sys.body_inertia[torso] * mass)
-        return grav, geom_friction, body_mass, body_inertia
-
-    grav, geom_friction, body_mass, body_inertia = jax.vmap(one)(slope_deg, friction_scale, torso_mass_scale)
-    sys_v = sys.tree_replace(
-        {"opt.gravity": grav, "geom_friction": geom_friction, "body_mass": body_mass, "body_inertia": body_inertia}
-    )
-    in_axes = jax.tree.map(lambda _: None, sys)
-    in_axes = in_axes.tree_replace({"opt.gravity": 0, "geom_friction": 0, "body_mass": 0, "body_inertia": 0})
-    return sys_v, in_axes
-
-
-def randomization_fn(sys: base.System, rng: jax.Array, rand: ConditionRanges) -> tuple[base.System, base.System]:
-    """Brax ``randomization_fn``: one random condition per key in ``rng`` (batch, 2)."""
-    u = jax.vmap(lambda key: jax.random.uniform(key, (3,)))(rng)
-    return condition_system(
-        sys,
-        rand.slope_deg.low + rand.slope_deg.width * u[:, 0],
-        rand.friction_scale.low + rand.friction_scale.width * u[:, 1],
-        rand.torso_mass_scale.low + rand.torso_mass_scale.width * u[:, 2],
-    )
+    s = jnp.deg2rad(slope_deg)
+    return sys.tree_replace({
+        "opt.gravity": jnp.stack([g * jnp.sin(s), 0.0, -g * jnp.cos(s)]),
+        "geom_friction": sys.geom_friction.at[geoms, 0].set(sys.geom_friction[geoms, 0] * friction_scale),
+        "body_mass": sys.body_mass.at[torso].set(sys.body_mass[torso] * torso_mass_scale),
+        "body_inertia": sys.body_inertia.at[torso].set(sys.body_inertia[torso] * torso_mass_scale),
+    })

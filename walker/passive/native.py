@@ -7,7 +7,8 @@ are chosen per episode through ``reset(options=...)``:
   ``slope_deg``, ``friction_scale``, ``torso_mass_scale`` (floats) and
   ``push_impulse`` (N s), ``push_time`` (s), ``push_duration`` (s), and ``qpos``/``qvel``
   to start from a given state; missing keys take the nominal value
-  (no push).
+  (no push), or, with ``randomize=True``, a fresh draw from ``walker.randomization``
+  at every reset (training: ``gymnasium.make("walker/PassiveWalker-v0", randomize=True)``).
 """
 
 from __future__ import annotations
@@ -36,11 +37,15 @@ class PassiveWalkerNativeEnv(gym.Env):
       cfg: the ``walker`` params block; when omitted, read from ``params_file``.
       params_file: a params.yaml (default: ``params.yaml`` in the working directory).
       render_mode: ``"rgb_array"`` or None.
+      randomize: draw the condition and push of every episode from ``cfg.randomization`` (the
+        training distribution) instead of nominal ones; ``reset`` options still override.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
 
-    def __init__(self, cfg: WalkerConfig | None = None, params_file: str = "params.yaml", render_mode: str | None = None):
+    def __init__(
+        self, cfg: WalkerConfig | None = None, params_file: str = "params.yaml", render_mode: str | None = None, randomize: bool = False
+    ):
         if cfg is None:
             cfg = load_params(params_file).walker
         self.cfg = cfg
@@ -55,13 +60,14 @@ class PassiveWalkerNativeEnv(gym.Env):
         self.action_space = gym.spaces.Box(-1.0, 1.0, (task.ACTION_SIZE,), np.float32)
         self.metadata = {**self.metadata, "render_fps": int(cfg.control_hz)}
         self.render_mode = render_mode
+        self.randomize = randomize
         self._renderer: mujoco.Renderer | None = None
         self._push = (0.0, math.inf, cfg.randomization.push_duration_s)
         self._obs = np.zeros(task.OBS_SIZE, np.float32)
         self._steps = 0
 
     def set_condition(self, slope_deg: float, friction_scale: float, torso_mass_scale: float) -> None:
-        """Apply a slope, friction and torso-mass condition (same rules as ``walker.passive.env.condition_system``)."""
+        """Apply a slope, friction and torso-mass condition (same rules as ``walker.passive.env.conditioned_system``)."""
         m = self.model
         m.opt.gravity[:] = gravity(slope_deg)
         m.geom_friction[:] = self._nominal_friction
@@ -74,7 +80,7 @@ class PassiveWalkerNativeEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        opts = dict(options or {})
+        opts = {**(self._draw_condition() if self.randomize else {}), **(options or {})}
         self.set_condition(
             float(opts.pop("slope_deg", self.cfg.slope_deg)),
             float(opts.pop("friction_scale", 1.0)),
@@ -99,6 +105,13 @@ class PassiveWalkerNativeEnv(gym.Env):
         self._steps = 0
         self._obs = task.observation(self.data.qpos, self.data.qvel, np.zeros(task.ACTION_SIZE), self.geom, np)
         return self._obs.copy(), {}
+
+    def _draw_condition(self) -> dict[str, float]:
+        """A condition and push drawn uniformly from ``cfg.randomization`` with this env's ``np_random``."""
+        r = self.cfg.randomization
+        draw = lambda i: float(self.np_random.uniform(i.low, i.high))  # noqa: E731
+        return {"slope_deg": draw(r.slope_deg), "friction_scale": draw(r.friction_scale), "torso_mass_scale": draw(r.torso_mass_scale),
+                "push_impulse": draw(r.push_impulse_ns), "push_time": draw(r.push_time_s), "push_duration": r.push_duration_s}
 
     def step(self, action):
         action = np.clip(np.asarray(action, dtype=np.float32), -1.0, 1.0)

@@ -118,6 +118,7 @@ def _clone(params: Params, system_file: str, demos_file: str, demos_json: str, o
         "expert_distance_m_nominal": expert_m,
         "expert_action_mse_nominal": float(agreement.sum() / (env.action_size * nominal_traj.alive.sum())),
         "training_pairs": int(len(result.x_train)),
+        "dagger_env_steps": result.env_steps,  # charged to the curriculum in the race against scratch (results/summary.json)
     }
     save_policy(policy, Path(out_dir) / POLICY_FILENAME)
     print(f"[bc] {metrics} in {time.time() - start:.0f} s", flush=True)

@@ -11,7 +11,7 @@ from walker.config import Params
 from walker.io import write_json
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.system import load_system
-from walker.ppo import PpoRun, planned_env_steps
+from walker.ppo import PpoRun
 from walker.ppo import train as ppo_train
 from walker.protocol import suite_scorer
 
@@ -36,7 +36,7 @@ def run(params: Params, name: str, system_file: str, out_json: str) -> dict:
 
     def on_progress(step: int, metrics: dict) -> None:
         rates.append(float(metrics.get("training/sps", 0.0)))
-        print(f"[capacity {name}] {step}/{planned_env_steps(cfg, seeded=False)} env steps, {rates[-1]:.0f} steps/s", flush=True)
+        print(f"[capacity {name}] {step}/{cfg.num_timesteps} env steps, {rates[-1]:.0f} steps/s", flush=True)
 
     _, env_steps = ppo_train(env, PpoRun(cfg=cfg, seed=params.capacity.seed, init=None, num_timesteps=cfg.num_timesteps), on_eval, on_progress)
     result = {

@@ -39,6 +39,8 @@ def run(params: Params, system_file: str, out_npz: str, out_json: str) -> dict:
         "pairs": int(dataset.obs.shape[0]),
         "episodes": int(dataset.condition.shape[0]),
         "episodes_recorded": int(dm.episodes),
+        # every recorded episode up to its fall, kept or not: charged to the curriculum in the race against scratch
+        "env_steps": int(traj.alive.sum()),
         "expert_kept_randomized": float(kept.mean()),
         "expert_success_nominal": float(nominal.success.mean()),
         "expert_distance_m_nominal": float(nominal.distance_m.mean()),

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from walker.config import PPO_VARIANTS, Params
 from walker.io import write_json
@@ -57,16 +58,30 @@ def read_ppo_results(params: Params, results_dir: str) -> dict[str, list[dict]]:
     return runs
 
 
-def run(params: Params, system_file: str, bc_dir: str, ppo_dir: str, ppo_results_dir: str, out_summary: str, out_details: str) -> dict:
-    """Every policy on the nominal set, the suite and the sweeps in MJX, and on the suite in native MuJoCo."""
+def pre_ppo_env_steps(demos_json: str, bc_json: str) -> dict[str, int]:
+    """Env steps each PPO variant's curriculum spent before PPO: FSM demos and DAgger rollouts for ``bc``, none for scratch."""
+    for path in (demos_json, bc_json):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: not found (run `dvc repro demos bc`)")
+    demos, bc = json.loads(Path(demos_json).read_text()), json.loads(Path(bc_json).read_text())
+    return {"bc": int(demos["env_steps"]) + int(bc["dagger_env_steps"]), "scratch": 0}
+
+
+def evaluate_policies(params: Params, env: PassiveWalkerEnv, policies: list[EvaluatedPolicy]) -> dict[str, dict]:
+    """Every policy on the nominal set, the suite and the sweeps in MJX, and on the suite in native MuJoCo:
+    evaluation.json's ``policies`` entries by name. One compiled rollout per kind of policy file (squash, activation)."""
     start = time.time()
     w, ev = params.walker, params.evaluate
-    env = PassiveWalkerEnv(load_system(system_file, w), w)
-    policies = policies_to_evaluate(params, bc_dir, ppo_dir, env.observation_size, env.action_size)
-    ppo_runs = read_ppo_results(params, ppo_results_dir)
     steps = horizon_steps(w, ev)
-    fsm_rollout = make_rollout(env, fsm_policy(params.fsm, env), steps)
-    learned_rollout = make_rollout(env, learned_policy(policies[1].policy), steps)  # one compile for every file
+    rollouts: dict[tuple, Any] = {}
+
+    def rollout_for(policy: PolicyFile | None):
+        kind = None if policy is None else (policy.squash, policy.activation, tuple(a.shape for a in policy.weights))
+        if kind not in rollouts:
+            controller = fsm_policy(params.fsm, env) if policy is None else learned_policy(policy)
+            rollouts[kind] = make_rollout(env, controller, steps)
+        return rollouts[kind]
+
     sets, sweeps = protocol_sets(w, ev), sweep_sets(w, ev)
     suite, suite_seed = sets["suite"]
     suite_qpos, suite_qvel = start_states(env, suite_seed, len(suite))
@@ -74,7 +89,7 @@ def run(params: Params, system_file: str, bc_dir: str, ppo_dir: str, ppo_results
     gait_steps = int(GAIT_SECONDS * w.control_hz)
     details: dict[str, dict] = {}
     for p in policies:
-        rollout = fsm_rollout if p.policy is None else learned_rollout
+        rollout = rollout_for(p.policy)
         arrays = () if p.policy is None else policy_arrays(p.policy)
         nominal_traj, nominal = measure(rollout, *sets["nominal"], w, ev, f"evaluate {p.name}: nominal", body, arrays)
         suite_traj, suite_m = measure(rollout, suite, suite_seed, w, ev, f"evaluate {p.name}: suite", body, arrays)
@@ -111,11 +126,26 @@ def run(params: Params, system_file: str, bc_dir: str, ppo_dir: str, ppo_results
             flush=True,
         )
 
+    return details
+
+
+def run(
+    params: Params, system_file: str, bc_dir: str, ppo_dir: str, ppo_results_dir: str, demos_json: str, bc_json: str,
+    out_summary: str, out_details: str,
+) -> dict:
+    """Every policy on the protocol's sets -> the summary (with the race of the PPO variants) and the details."""
+    start = time.time()
+    w, ev = params.walker, params.evaluate
+    env = PassiveWalkerEnv(load_system(system_file, w), w)
+    policies = policies_to_evaluate(params, bc_dir, ppo_dir, env.observation_size, env.action_size)
+    ppo_runs = read_ppo_results(params, ppo_results_dir)
+    pre_ppo = pre_ppo_env_steps(demos_json, bc_json)
+    details = evaluate_policies(params, env, policies)
     per_group: dict[str, list[dict]] = {}
     for e in details.values():
         per_group.setdefault(e["group"], []).append(group_row(e))
-    result = summary(per_group, ppo_runs)
-    write_json({"policies": details, "suite_cases": len(suite), "nominal_cases": ev.nominal_cases,
+    result = summary(per_group, ppo_runs, pre_ppo, ev.success_threshold)
+    write_json({"policies": details, "suite_cases": ev.suite_cases, "nominal_cases": ev.nominal_cases,
                 "episode_seconds": ev.episode_seconds}, out_details)
     write_json(result, out_summary)
     print(f"[evaluate] {json.dumps(result)} in {time.time() - start:.0f} s", flush=True)

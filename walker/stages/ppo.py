@@ -13,12 +13,13 @@ from walker.io import atomic_dir, write_json
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, load_policy, save_policy
-from walker.ppo import PpoRun, planned_env_steps, steps_to_reach
+from walker.ppo import PpoRun
 from walker.ppo import train as ppo_train
 from walker.protocol import suite_scorer
+from walker.summary import steps_to_reach
 
 PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
-          "evaluate.min_speed_mps", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "ppo")
+          "evaluate.min_speed_mps", "evaluate.success_threshold", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "ppo")
 
 
 def run(params: Params, variant: str, seed: int, system_file: str, bc_dir: str, out_dir: str, out_json: str, live_dir: str) -> dict:
@@ -37,23 +38,24 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
     from dvclive import Live  # heavy import, only in the training stages
 
     start = time.time()
-    w, ev, cfg = params.walker, params.evaluate, params.ppo
+    w, ev, cfg = params.walker, params.evaluate, params.ppo.for_variant(variant)
     env = PassiveWalkerEnv(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization))
     init = load_policy(bc_dir, env.observation_size, env.action_size) if variant == "bc" else None
     name = f"{variant}-{seed}"
     score = suite_scorer(env, w, ev, f"ppo {name}")
-    history: list[tuple[int, float]] = []
-    walking_history: list[tuple[int, float]] = []
+    history: list[tuple[int, float, float]] = []  # (env steps, suite success, walking success)
     last: dict = {}
     sps: list[float] = []
+    scoring_s = [0.0]  # wall clock spent scoring on the suite (not training)
 
     with Live(live_dir, save_dvc_exp=False, dvcyaml=None) as live:
 
         def on_eval(step: int, policy) -> None:
+            t0 = time.time()
             s = score(step, policy)
+            scoring_s[0] += time.time() - t0
             last.update(policy=policy, step=step, success=s.success, walking=s.walking, ret=s.episode_return, length=s.episode_length)
-            history.append((step, s.success))
-            walking_history.append((step, s.walking))
+            history.append((step, s.success, s.walking))
             live.step = step
             live.log_metric("eval/success_suite", s.success)
             live.log_metric("eval/walking_suite", s.walking)
@@ -66,7 +68,7 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
         def on_progress(step: int, metrics: dict) -> None:
             rate = float(metrics.get("training/sps", 0.0))
             sps.append(rate)
-            total = planned_env_steps(cfg, seeded=init is not None)
+            total = cfg.num_timesteps
             eta = (total - step) / rate if rate > 0 else float("nan")
             std = metrics.get("training/policy_dist_mean_std")
             spread = f", action spread {float(std):.3f}" if std is not None else ""
@@ -80,14 +82,19 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
         "seed": seed,
         "env_steps": int(env_steps),
         "wall_clock_s": time.time() - start,
+        "eval_wall_clock_s": scoring_s[0],
         "train_steps_per_s": float(np.mean(sps)) if sps else None,
         "success_suite_start": history[0][1],
         "success_suite_final": last["success"],
         "walking_suite_final": last["walking"],
         "eval_return_final": last["ret"],
         "episode_length_final": last["length"],
-        "steps_to_success_0_8": steps_to_reach(history, 0.8),
-        "steps_to_walking_0_8": steps_to_reach(walking_history, 0.8),
+        "success_threshold": ev.success_threshold,
+        # None: never reached within env_steps (censored), not "reached at the budget"
+        "steps_to_success_threshold": steps_to_reach([(n, s) for n, s, _ in history], ev.success_threshold),
+        "steps_to_walking_threshold": steps_to_reach([(n, wk) for n, _, wk in history], ev.success_threshold),
+        "warmup_env_steps": cfg.critic_warmup_steps if init is not None else 0,
+        "history": [{"env_steps": n, "success_suite": s, "walking_suite": wk} for n, s, wk in history],
     }
     policy = dataclasses.replace(policy, metadata={"source": "ppo", "variant": variant, "seed": seed, "env_steps": int(env_steps)})
     save_policy(policy, Path(out_dir) / POLICY_FILENAME)

@@ -15,7 +15,7 @@ from walker.policy import PolicyFile, load_policy
 from walker.summary import best_run, group_row
 from walker.tables import report_markdown
 
-PARAMS = ("walker", "fsm", "evaluate.seed", "evaluate.native_workers", "evaluate.gait", "ppo.randomization", "seeds", "report")
+PARAMS = ("walker", "fsm", "evaluate.seed", "evaluate.native_workers", "evaluate.success_threshold", "evaluate.gait", "ppo.randomization", "seeds", "report")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +70,8 @@ def _plots(params: Params, summary: dict, details: dict, ppo_live_dir: str, plot
 
     curves = {metric: {f"ppo_{v}": [plots.read_curve(Path(ppo_live_dir) / f"{v}-{s}/plots/metrics/eval/{metric}.tsv") for s in params.seeds]
                        for v in PPO_VARIANTS} for metric in ("success_suite", "episode_return")}
-    plots.sample_efficiency(curves, {g: summary[g]["success_suite"] for g in ("fsm", "bc")}, plots_dir / "sample_efficiency.png")
+    plots.sample_efficiency(curves, {g: summary[g]["success_suite"] for g in ("fsm", "bc")}, plots_dir / "sample_efficiency.png",
+                            params.evaluate.success_threshold)
     sweeps: dict[str, dict] = {q: {} for q in SWEEP_QUANTITIES}
     for e in details.values():
         for q, data in e["sweeps"].items():

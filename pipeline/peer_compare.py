@@ -1,0 +1,19 @@
+"""DVC stage `compare` of peer/dvc.yaml (walker.stages.peer_compare): the peer's policies through our evaluation, beside ours.
+
+Usage: python pipeline/peer_compare.py PARAMS_FILE SYSTEM_PICKLE PEER_MODELS_DIR PEER_RESULTS_DIR SUMMARY_JSON PPO_RESULTS_DIR
+       OUT_SUMMARY_JSON OUT_DETAILS_JSON OUT_MARKDOWN PLOTS_DIR
+"""
+
+import sys
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    from walker.runtime import configure_jax, quiet_logs
+
+    quiet_logs()  # before jax and mujoco are imported
+    from walker.config import load_params
+    from walker.stages import peer_compare
+
+    params = load_params(args[0])  # validate before any computation
+    configure_jax()
+    peer_compare.run(params, *args[1:])
