@@ -82,12 +82,12 @@ def test_push_adds_the_expected_momentum(fsm_trajectories, params):
     assert 0.2 < gained < 0.6, (gained, 3.0 / total_mass)
 
 
-def test_condition_system_changes_only_what_it_claims(mjx_env):
-    from walker.passive.env import condition_system
+def test_conditioned_system_changes_only_what_it_claims(mjx_env):
+    from walker.passive.env import conditioned_system
     from walker.passive.model import floor_and_feet_geoms
 
     sys = mjx_env.sys
-    sys_v, in_axes = condition_system(sys, jnp.array([8.0, 15.0]), jnp.array([0.5, 1.5]), jnp.array([0.8, 1.2]))
+    sys_v = jax.vmap(conditioned_system, in_axes=(None, 0, 0, 0))(sys, jnp.array([8.0, 15.0]), jnp.array([0.5, 1.5]), jnp.array([0.8, 1.2]))
     g = np.asarray(sys_v.opt.gravity)
     np.testing.assert_allclose(np.degrees(np.arctan2(g[:, 0], -g[:, 2])), [8.0, 15.0], rtol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(g, axis=1), np.linalg.norm(sys.opt.gravity), rtol=1e-6)
@@ -101,17 +101,15 @@ def test_condition_system_changes_only_what_it_claims(mjx_env):
     np.testing.assert_allclose(mass[:, torso], np.asarray(sys.body_mass)[torso] * np.array([0.8, 1.2]), rtol=1e-6)
     legs = np.delete(mass, torso, axis=1)
     np.testing.assert_array_equal(legs, np.broadcast_to(np.delete(np.asarray(sys.body_mass), torso), legs.shape))
-    assert in_axes.body_mass == 0 and in_axes.opt.gravity == 0 and in_axes.dof_damping is None
 
 
 def test_torso_mass_factor_scales_the_torso_and_no_leg(mjx_env, native_env):
     """The left thigh has its own (welded) body: x1.2 on the torso is 5 kg -> 6 kg, and both legs keep 1.1 kg, in MJX
     and in native MuJoCo."""
-    from walker.passive.env import condition_system
+    from walker.passive.env import conditioned_system
 
     names = [mjx_env.sys.mj_model.body(i).name for i in range(mjx_env.sys.nbody)]
-    sys_v, _ = condition_system(mjx_env.sys, jnp.array([11.5]), jnp.array([1.0]), jnp.array([1.2]))
-    mjx_mass = dict(zip(names, np.asarray(sys_v.body_mass)[0]))
+    mjx_mass = dict(zip(names, np.asarray(conditioned_system(mjx_env.sys, 11.5, 1.0, 1.2).body_mass)))
     native_env.reset(seed=0, options={"torso_mass_scale": 1.2})
     native_mass = {name: native_env.model.body(name).mass[0] for name in names}
     for mass in (mjx_mass, native_mass):
@@ -133,9 +131,10 @@ def test_positive_work_is_integrated_over_every_substep(mjx_env, jit_env):
     action = jnp.array([0.8, -0.5, 0.3])
     nxt = step(state, action)
     d = state.pipeline_state.replace(ctrl=task.action_to_ctrl(action, mjx_env.geom, jnp))
+    sys = mjx_env.conditioned_system(state.info)  # the episode's slope, friction and mass
     work = 0.0
     for _ in range(mjx_env.cfg.n_substeps):
-        d = jax.jit(mjx.step)(mjx_env.sys, d)
+        d = jax.jit(mjx.step)(sys, d)
         work += float(np.maximum(np.asarray(d.actuator_force) * np.asarray(d.actuator_velocity), 0).sum()) * mjx_env.cfg.timestep
     assert work > 0
     assert float(nxt.metrics["positive_work"]) == pytest.approx(work, rel=1e-4)
@@ -147,36 +146,59 @@ def test_positive_power_counts_only_what_motors_supply():
     assert positive_power(np.array([2.0, -3.0, 4.0]), np.array([1.5, 1.0, -1.0]), np) == pytest.approx(3.0)
 
 
-def test_randomization_fn_draws_within_ranges(mjx_env, params):
-    from walker.passive.env import randomization_fn
-
+def test_reset_draws_condition_and_push_within_ranges(mjx_env, params):
     rand = params.walker.randomization
-    sys_v, _ = randomization_fn(mjx_env.sys, jax.random.split(jax.random.PRNGKey(0), 64), rand)
-    g = np.asarray(sys_v.opt.gravity)
-    slope = np.degrees(np.arctan2(g[:, 0], -g[:, 2]))
-    assert rand.slope_deg.low - 1e-4 <= slope.min() and slope.max() <= rand.slope_deg.high + 1e-4
-    assert slope.std() > 0.5
-    scale = np.asarray(sys_v.body_mass)[:, mjx_env.geom.torso_body] / float(mjx_env.sys.body_mass[mjx_env.geom.torso_body])
-    assert rand.torso_mass_scale.low - 1e-6 <= scale.min() and scale.max() <= rand.torso_mass_scale.high + 1e-6
-    assert len(np.unique(scale)) == 64
+    info = jax.jit(jax.vmap(mjx_env.reset))(jax.random.split(jax.random.PRNGKey(0), 64)).info
+    for key, interval in (("slope_deg", rand.slope_deg), ("friction_scale", rand.friction_scale),
+                          ("torso_mass_scale", rand.torso_mass_scale), ("push_impulse", rand.push_impulse_ns),
+                          ("push_time", rand.push_time_s)):
+        values = np.asarray(info[key])
+        assert interval.low - 1e-5 <= values.min() and values.max() <= interval.high + 1e-5, key
+        assert len(np.unique(values)) == 64, key
 
 
-def test_brax_training_wrapper_accepts_the_randomization_fn(mjx_env, params):
-    """Brax's own training wrapper (used by PPO) runs the env with per-env randomised systems."""
-    import functools
+def test_every_training_episode_is_a_fresh_draw(mjx_env, params):
+    """Under the training wrappers (what Brax PPO runs), an env whose episode ended starts the next one from a new
+    start state, push and condition; one that did not keeps its own."""
+    from walker.autoreset import wrap_for_training
 
-    from brax.envs.wrappers import training
-
-    from walker.passive.env import randomization_fn
-
-    n = 3
-    rand_fn = functools.partial(
-        randomization_fn, rng=jax.random.split(jax.random.PRNGKey(2), n), rand=params.walker.randomization
-    )
-    env = training.wrap(mjx_env, episode_length=params.walker.episode_steps, randomization_fn=rand_fn)
+    env = wrap_for_training(mjx_env, episode_length=3)
+    n = 2
     state = jax.jit(env.reset)(jax.random.split(jax.random.PRNGKey(0), n))
-    state = jax.jit(env.step)(state, jnp.zeros((n, task.ACTION_SIZE)))
-    assert state.obs.shape == (n, task.OBS_SIZE)
-    assert np.isfinite(np.asarray(state.obs)).all()
-    # different gravity per env -> different accelerations after one step
-    assert len(np.unique(np.round(np.asarray(state.obs[:, task.OBS_VX]), 6))) == n
+    step = jax.jit(env.step)
+    keys = ("slope_deg", "friction_scale", "torso_mass_scale", "push_impulse", "push_time")
+    episodes = []
+    for episode in range(3):
+        start = (np.asarray(state.pipeline_state.qpos).copy(), {k: np.asarray(state.info[k]).copy() for k in keys})
+        for _ in range(3):
+            state = step(state, jnp.zeros((n, task.ACTION_SIZE)))
+            if _ < 2:  # the same episode: nothing it runs under changes
+                for k in keys:
+                    np.testing.assert_array_equal(np.asarray(state.info[k]), start[1][k])
+        assert np.asarray(state.done).tolist() == [1.0, 1.0]  # the episode length ends both
+        episodes.append(start)
+    for (q0, c0), (q1, c1) in zip(episodes, episodes[1:]):
+        assert np.all(np.abs(q1 - q0).max(axis=1) > 1e-4)  # new start state in each env
+        for k in keys:
+            assert np.all(c1[k] != c0[k]), k  # new push and condition in each env
+    # the next episode is not the first one again (Brax's own auto-reset would bring it back)
+    assert np.all(episodes[2][1]["slope_deg"] != episodes[0][1]["slope_deg"])
+    # the reset states are the env's own resets (start state from the key), observed at time 0
+    assert float(np.asarray(state.pipeline_state.time).max()) == 0.0
+    assert not np.any(np.asarray(state.info["steps"]) > 3)
+
+
+def test_set_conditions_overrides_what_reset_drew(jit_env, mjx_env):
+    from walker.passive.env import CONDITION_KEYS, set_conditions
+
+    reset, step = jit_env
+    state = reset(jax.random.PRNGKey(0))
+    values = dict(zip(CONDITION_KEYS, (14.0, 0.7, 1.1, 2.5, 3.0, 0.1)))
+    changed = set_conditions(state, values)
+    for name, key in CONDITION_KEYS.items():
+        assert float(changed.info[key]) == pytest.approx(values[name])
+    with pytest.raises(KeyError, match="push_time_s"):
+        set_conditions(state, {k: v for k, v in values.items() if k != "push_time_s"})
+    # the slope reaches the physics: a steeper ramp accelerates the same start differently
+    flat = set_conditions(state, {**values, "slope_deg": 2.0})
+    assert not np.allclose(step(changed, jnp.zeros(3)).obs, step(flat, jnp.zeros(3)).obs)

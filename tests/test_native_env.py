@@ -127,3 +127,24 @@ def test_native_rollouts_replay_the_mjx_cases(mjx_env, fsm_trajectories, fixture
     # timing amplifies float32-vs-float64 differences, and distances drift apart (28 vs 33 m) though both walk.
     np.testing.assert_allclose(native.distance_m[0], mjx.distance_m[0], rtol=0.01)
     np.testing.assert_allclose(native.cost_of_transport[0], mjx.cost_of_transport[0], rtol=0.02)
+
+
+def test_randomized_native_env_draws_a_new_condition_every_reset(params):
+    """randomize=True (how the peer trains): every reset draws a condition from walker.randomization; options still win."""
+    import pytest
+
+    from walker.passive.native import PassiveWalkerNativeEnv
+
+    env = PassiveWalkerNativeEnv(params.walker, randomize=True)
+    env.reset(seed=0)
+    slopes, pushes = set(), set()
+    for _ in range(5):
+        env.reset()
+        g = env.model.opt.gravity
+        slopes.add(round(float(np.degrees(np.arctan2(g[0], -g[2]))), 6))
+        pushes.add(env._push[0])
+    rand = params.walker.randomization
+    assert len(slopes) == 5 and all(rand.slope_deg.low <= s <= rand.slope_deg.high for s in slopes)
+    assert len(pushes) == 5 and all(rand.push_impulse_ns.low <= p <= rand.push_impulse_ns.high for p in pushes)
+    env.reset(options={"slope_deg": 3.0})
+    assert np.degrees(np.arctan2(env.model.opt.gravity[0], -env.model.opt.gravity[2])) == pytest.approx(3.0)

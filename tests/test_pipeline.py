@@ -32,13 +32,14 @@ TINY = {
     ("bc", "dagger_rounds"): 1,
     ("bc", "dagger_episodes"): 2,
     ("bc", "dagger_epochs"): 2,
-    ("ppo", "num_timesteps"): 150,  # Brax rounds up to whole training steps: 160 (checked below)
-    ("ppo", "num_evals"): 2,
+    ("ppo", "num_timesteps"): 160,  # 4 training steps of 40 env steps
+    ("ppo", "eval_every_steps"): 80,
+    ("ppo", "variant_overrides"): {"scratch": {"learning_rate": 0.0003, "num_updates_per_batch": 2}},
     ("ppo", "num_envs"): 4,
     ("ppo", "batch_size"): 4,
     ("ppo", "num_minibatches"): 2,
     ("ppo", "unroll_length"): 5,
-    ("ppo", "critic_warmup_steps"): 40,
+    ("ppo", "critic_warmup_steps"): 80,
     ("ppo", "value_hidden_sizes"): [16],
     (None, "seeds"): [0],
     ("evaluate", "sweeps"): {"slope_deg": [10.0, 14.0], "push_impulse_ns": [0.0, 6.0], "cases_per_point": 2},
@@ -56,7 +57,7 @@ TINY = {
     ("bench", "drift_seconds"): 0.1,
     ("bench", "drift_cases"): 1,
     ("capacity", "networks"): {"tiny": {"policy_hidden_sizes": [8], "value_hidden_sizes": [8]}},
-    ("capacity", "num_timesteps"): 70,  # Brax rounds up to 80 (checked below)
+    ("capacity", "num_timesteps"): 80,  # scored at 0, 40 and 80 env steps
 }
 BENCH_KEYS = (
     "native_physics_steps_per_s", "mjx_physics_steps_per_s", "mjx_best_batch", "ratio_mjx_to_native",
@@ -67,7 +68,7 @@ PLOTS = ("sample_efficiency.png", "robustness.png", "gait.png", "summary.png")
 PPO_RUNS = ("bc-0", "scratch-0")
 PPO_KEYS = (
     "variant", "seed", "env_steps", "wall_clock_s", "train_steps_per_s", "success_suite_start",
-    "success_suite_final", "eval_return_final", "steps_to_success_0_8",
+    "success_suite_final", "eval_return_final", "steps_to_success_threshold", "steps_to_walking_threshold", "history",
 )
 
 
@@ -177,6 +178,7 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     for run in PPO_RUNS:
         result = json.loads((root / f"results/ppo/{run}.json").read_text())
         assert set(PPO_KEYS) <= set(result) and result["env_steps"] == 160
+        assert [h["env_steps"] for h in result["history"]] == [0, 80, 160]  # one grid for both variants
         assert f"[ppo {run}] 160/160 env steps" in first  # progress counts to what Brax really takes
         assert load_policy(root / f"models/ppo/{run}").metadata["variant"] == run.split("-")[0]
         assert (root / f"results/ppo_live/{run}/plots/metrics/eval/success_suite.tsv").is_file()
@@ -184,7 +186,10 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     summary = json.loads((root / "results/summary.json").read_text())
     for name in ("fsm", "bc", "ppo_bc", "ppo_scratch"):
         assert set(SUMMARY_KEYS) <= set(summary[name]), name
-    assert {"ppo_bc_steps_to_0_8", "ppo_scratch_steps_to_0_8", "ratio"} <= set(summary["sample_efficiency"])
+    race = summary["sample_efficiency"]
+    assert race["pre_ppo_env_steps"]["bc"] > 0 and race["pre_ppo_env_steps"]["scratch"] == 0  # demos and DAgger charged
+    for criterion in ("success", "walking"):
+        assert {"ppo_bc", "ppo_scratch", "ratio_ppo_only", "ratio_charged"} <= set(race[criterion])
     for name in PLOTS:
         assert (root / "results/plots" / name).stat().st_size > 10_000, name
     assert "## Per policy group" in (root / "results/report.md").read_text()  # the generated result tables

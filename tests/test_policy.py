@@ -20,6 +20,7 @@ from walker.policy import (
     load_policy,
     policy_from_bytes,
     policy_to_bytes,
+    pre_squash,
     save_policy,
 )
 
@@ -149,3 +150,21 @@ def test_inconsistent_layers():
     bad = PolicyFile(policy.obs_mean, policy.obs_std, policy.weights[:2] + (policy.weights[1],), policy.biases)
     with pytest.raises(PolicyFileError, match=r"layer 2 has weight \(64, 64\)"):
         policy_to_bytes(bad)
+
+
+def test_clip_squash_round_trips_and_clips_in_numpy_and_jax(tmp_path):
+    """squash='clip' (the SB3 peer's policies): the Gaussian mean clipped to [-1, 1], the same in NumPy and JAX."""
+    import dataclasses
+
+    import jax.numpy as jnp
+
+    policy = dataclasses.replace(random_policy(5), squash="clip")
+    policy = dataclasses.replace(policy, biases=policy.biases[:-1] + (policy.biases[-1] + np.array([3.0, -3.0, 0.0], np.float32),))
+    save_policy(policy, tmp_path / POLICY_FILENAME)
+    loaded = load_policy(tmp_path)
+    assert loaded.squash == "clip"
+    obs = np.random.default_rng(1).normal(size=(32, 18)).astype(np.float32)
+    pre = pre_squash(loaded, obs, np)
+    np.testing.assert_array_equal(apply(loaded, obs, np), np.clip(pre, -1.0, 1.0))
+    assert (apply(loaded, obs, np)[:, 0] == 1.0).any() and (apply(loaded, obs, np)[:, 1] == -1.0).any()
+    np.testing.assert_allclose(np.asarray(apply(loaded, jnp.asarray(obs), jnp)), apply(loaded, obs, np), atol=1e-5)

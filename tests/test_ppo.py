@@ -20,16 +20,16 @@ from walker.ppo import (
     PpoRun,
     brax_policy_params,
     initial_params,
+    eval_grid,
     network_factory,
     normalizer_from_policy,
-    planned_env_steps,
     policy_from_brax,
 )
 
 
 @pytest.fixture(scope="module")
 def tiny_ppo(params):
-    return dataclasses.replace(params.ppo, num_envs=4, batch_size=4, num_minibatches=2, unroll_length=5)
+    return dataclasses.replace(params.ppo, num_envs=4, batch_size=4, num_minibatches=2, unroll_length=5, variant_overrides=None)
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +58,35 @@ def test_round_trip_back_to_a_policy_file(seeded, tiny_ppo):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
-def test_planned_env_steps_match_the_committed_default_run(params):
-    """The progress total: Brax rounds 1,000,000 up to whole training steps, and the committed runs show how far."""
+def test_both_variants_are_scored_on_one_grid_of_the_committed_run(params):
+    """The committed runs were scored at the same absolute env steps, warm-up included, and took exactly the budget."""
+    grid = eval_grid(params.ppo)
+    assert grid[0] == 0 and grid[-1] == params.ppo.num_timesteps and params.ppo.critic_warmup_steps in grid
     for variant in ("bc", "scratch"):
-        taken = json.loads((REPO / f"results/ppo/{variant}-0.json").read_text())["env_steps"]
-        assert planned_env_steps(params.ppo, seeded=variant == "bc") == taken != params.ppo.num_timesteps
+        run = json.loads((REPO / f"results/ppo/{variant}-0.json").read_text())
+        assert [h["env_steps"] for h in run["history"]] == grid, variant
+        assert run["env_steps"] == params.ppo.num_timesteps
+
+
+def test_grid_and_overrides_are_checked_with_the_key_named(params):
+    from walker.config import ConfigError
+
+    with pytest.raises(ConfigError, match="ppo.eval_every_steps"):
+        dataclasses.replace(params.ppo, eval_every_steps=1000)
+    with pytest.raises(ConfigError, match="ppo.num_timesteps"):
+        dataclasses.replace(params.ppo, num_timesteps=params.ppo.eval_every_steps * 3 + 20480)
+    with pytest.raises(ConfigError, match="ppo.variant_overrides.scratch.policy_hidden_sizes"):
+        dataclasses.replace(params.ppo, variant_overrides={"scratch": {"policy_hidden_sizes": 8.0}})
+    with pytest.raises(ConfigError, match="ppo.variant_overrides.dagger"):
+        dataclasses.replace(params.ppo, variant_overrides={"dagger": {}})
+    with pytest.raises(ConfigError, match="ppo.variant_overrides.scratch.num_minibatches: expected an integer"):
+        dataclasses.replace(params.ppo, variant_overrides={"scratch": {"num_minibatches": 2.5}}).for_variant("scratch")
+    with pytest.raises(ConfigError, match="ppo.variant_overrides.scratch.*eval_every_steps"):
+        dataclasses.replace(params.ppo, variant_overrides={"scratch": {"unroll_length": 7.0}}).for_variant("scratch")
+    cfg = dataclasses.replace(params.ppo, variant_overrides={"scratch": {"learning_rate": 0.003, "num_updates_per_batch": 8.0}})
+    scratch = cfg.for_variant("scratch")
+    assert scratch.learning_rate == 0.003 and scratch.num_updates_per_batch == 8 and isinstance(scratch.num_updates_per_batch, int)
+    assert cfg.for_variant("bc").learning_rate == params.ppo.learning_rate
 
 
 def test_normaliser_counts_as_configured():
@@ -97,7 +121,8 @@ def test_diverging_run_stops_with_a_clear_error_and_writes_nothing(params, tiny_
         params,
         walker=short,
         evaluate=dataclasses.replace(params.evaluate, suite_cases=2, rollout_batch=2),
-        ppo=dataclasses.replace(tiny_ppo, num_timesteps=80, num_evals=2, critic_warmup_steps=0, value_hidden_sizes=(8,)),
+        ppo=dataclasses.replace(tiny_ppo, num_timesteps=80, eval_every_steps=40, critic_warmup_steps=0, value_hidden_sizes=(8,),
+                                variant_overrides=None),
     )
     save_system(build_system(short), tmp_path / "system.pkl")
     monkeypatch.setattr(ppo_stage, "PassiveWalkerEnv", NanRewardEnv)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from walker.summary import SUMMARY_KEYS, pooled, sample_efficiency, summary
+from walker.summary import SUMMARY_KEYS, censored_median, pooled, sample_efficiency, steps_to_reach, summary
 
 
 def _run(value: float) -> dict:
@@ -29,28 +29,51 @@ def test_pooling_skips_runs_without_a_cost_of_transport():
     assert nothing["success_suite"] == 0.0
 
 
-def test_sample_efficiency_counts_a_run_that_never_reached_as_its_budget():
-    runs = {
-        "bc": [{"steps_to_success_0_8": 100, "env_steps": 1000}, {"steps_to_success_0_8": 300, "env_steps": 1000}],
-        "scratch": [{"steps_to_success_0_8": None, "env_steps": 1000}, {"steps_to_success_0_8": 600, "env_steps": 1000}],
-    }
-    out = sample_efficiency(runs)
-    assert out["ppo_bc_steps_to_0_8"] == 200 and out["ppo_scratch_steps_to_0_8"] == 800
-    assert out["ratio"] == pytest.approx(4.0)
-    assert out["ppo_bc_runs_reached_0_8"] == 2 and out["ppo_scratch_runs_reached_0_8"] == 1
+def _ppo(success: int | None, walking: int | None = None, budget: int = 1000) -> dict:
+    return {"steps_to_success_threshold": success, "steps_to_walking_threshold": walking, "env_steps": budget,
+            "wall_clock_s": 10.0, "eval_wall_clock_s": 2.0}
+
+
+def test_censored_median_never_counts_a_censored_run_as_its_budget():
+    assert censored_median([100, 300, None]) == 300  # the censored run is the slowest, not 1000
+    assert censored_median([100, None, None]) is None  # the median run never got there: unknown, above the budget
+    assert censored_median([100, 300]) == 200
+    assert censored_median([100, None]) is None
+    assert steps_to_reach([(0, 0.1), (10, 0.85), (20, 0.7), (30, 0.9)], 0.8) == 10
+    assert steps_to_reach([(0, 0.1), (10, 0.5)], 0.8) is None
+
+
+def test_race_ratios_ppo_only_and_charged_with_censoring_explicit():
+    runs = {"bc": [_ppo(100, 300), _ppo(300, None), _ppo(200, 500)], "scratch": [_ppo(None), _ppo(600), _ppo(800, 900)]}
+    out = sample_efficiency(runs, {"bc": 50, "scratch": 0}, 0.8)
+    s = out["success"]
+    assert s["ppo_bc"]["steps"] == [100, 300, 200] and s["ppo_bc"]["median_steps"] == 200 and s["ppo_bc"]["reached"] == 3
+    assert s["ppo_bc"]["median_charged_steps"] == 250 and s["ppo_bc"]["charged_steps"] == [150, 350, 250]
+    assert s["ppo_scratch"]["median_steps"] == 800 and s["ppo_scratch"]["reached"] == 2
+    assert s["ratio_ppo_only"] == {"value": pytest.approx(4.0), "censored": None, "lower_bound": None}
+    assert s["ratio_charged"]["value"] == pytest.approx(800 / 250)
+    # walking: scratch's median run never reached it -> no ratio, only a lower bound from its budget
+    w = out["walking"]
+    assert w["ppo_bc"]["median_steps"] == 500 and w["ppo_scratch"]["median_steps"] is None
+    assert w["ratio_ppo_only"] == {"value": None, "censored": "baseline", "lower_bound": pytest.approx(1000 / 500)}
+    assert w["ratio_charged"]["lower_bound"] == pytest.approx(1000 / 550)
+    both = sample_efficiency({"bc": [_ppo(None)], "scratch": [_ppo(None)]}, {"bc": 50}, 0.8)["success"]
+    assert both["ratio_ppo_only"] == {"value": None, "censored": "both", "lower_bound": None}
+    assert out["threshold"] == 0.8 and out["pre_ppo_env_steps"] == {"bc": 50, "scratch": 0}
 
 
 def test_summary_has_every_contract_key():
     per_policy = {"fsm": [_run(0.7)], "bc": [_run(0.7)], "ppo_bc": [_run(0.9), _run(1.0)], "ppo_scratch": [_run(0.1), _run(0.9)]}
-    ppo = {v: [{"steps_to_success_0_8": 10, "steps_to_walking_0_8": None, "env_steps": 100}] for v in ("bc", "scratch")}
-    out = summary(per_policy, ppo)
+    ppo = {v: [_ppo(10)] for v in ("bc", "scratch")}
+    out = summary(per_policy, ppo, {"bc": 5, "scratch": 0}, 0.8)
     for name in per_policy:
         assert set(SUMMARY_KEYS) <= set(out[name])
     assert "success_suite_std" in out["ppo_bc"]
-    assert {"ppo_bc_steps_to_0_8", "ppo_scratch_steps_to_0_8", "ratio"} <= set(out["sample_efficiency"])
-    assert out["sample_efficiency"]["walking_ratio"] == 1.0 and out["sample_efficiency"]["walking_ppo_bc_runs_reached_0_8"] == 0
+    for criterion in ("success", "walking"):
+        assert {"ppo_bc", "ppo_scratch", "ratio_ppo_only", "ratio_charged"} <= set(out["sample_efficiency"][criterion])
+    assert out["sample_efficiency"]["walking"]["ratio_ppo_only"]["censored"] == "both"
 
 
 def test_sample_efficiency_refuses_a_missing_variant():
     with pytest.raises(ValueError, match="scratch"):
-        sample_efficiency({"bc": [{"steps_to_success_0_8": 1, "env_steps": 2}]})
+        sample_efficiency({"bc": [_ppo(1)]}, {}, 0.8)

@@ -88,6 +88,7 @@ def train_sb3_ppo(
     if eval_every_steps % num_envs:
         raise ValueError(f"eval_every_steps ({eval_every_steps}) must be a multiple of the peer's envs ({num_envs})")
     torch.manual_seed(seed)
+    torch.set_num_threads(1)  # 2x64 networks: more threads only contend with the envs and the JAX scorer
     # the class behind the gymnasium id walker/PassiveWalker-v0 (gymnasium.make would build the same env)
     envs = make_vec_env(PassiveWalkerNativeEnv, n_envs=num_envs, seed=seed, env_kwargs={"cfg": walker, "randomize": True})
     model = PPO("MlpPolicy", envs, seed=seed, device="cpu", verbose=0)
