@@ -1,6 +1,6 @@
 """DVC stage `compare` of peer/dvc.yaml (walker.stages.peer_compare): the peer's policies through our evaluation, beside ours.
 
-Usage: python pipeline/peer_compare.py PARAMS_FILE SYSTEM_PICKLE PEER_MODELS_DIR PEER_RESULTS_DIR SUMMARY_JSON PPO_RESULTS_DIR
+Usage: python pipeline/peer_compare.py PARAMS_FILE SYSTEM_PICKLE PEER_MODELS_DIR PEER_RESULTS_DIR SUMMARY_JSON EVALUATION_JSON PPO_RESULTS_DIR
        OUT_SUMMARY_JSON OUT_DETAILS_JSON OUT_MARKDOWN PLOTS_DIR
 """
 

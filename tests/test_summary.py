@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from walker.summary import SUMMARY_KEYS, censored_median, pooled, sample_efficiency, steps_to_reach, summary
+from walker.summary import SUMMARY_KEYS, censored_median, pooled, race_entry, race_ratio, sample_efficiency, steps_to_reach, summary
 
 
 def _run(value: float) -> dict:
@@ -77,3 +77,23 @@ def test_summary_has_every_contract_key():
 def test_sample_efficiency_refuses_a_missing_variant():
     with pytest.raises(ValueError, match="scratch"):
         sample_efficiency({"bc": [_ppo(1)]}, {}, 0.8)
+
+
+def test_tables_say_censored_not_budget():
+    """The race table prints 'not reached (> budget)' and a lower bound, never the budget as a crossing."""
+    from walker.tables import peer_markdown, sample_efficiency_table
+
+    runs = {"bc": [_ppo(100, 300), _ppo(300, None), _ppo(200, 500)], "scratch": [_ppo(None), _ppo(600), _ppo(None)]}
+    out = {"sample_efficiency": sample_efficiency(runs, {"bc": 50, "scratch": 0}, 0.8)}
+    text = sample_efficiency_table(out)
+    assert "not reached (> 1,000)" in text and "1 of 3" in text
+    assert "> 5.00 (PPO from scratch's median run never reached the threshold)" in text  # 1000 / 200, PPO only
+    race = {"threshold": 0.8}
+    for criterion, key in (("success", "steps_to_success_threshold"), ("walking", "steps_to_walking_threshold")):
+        entries = {"ppo_bc": race_entry(runs["bc"], key, 50), "ppo_scratch": race_entry(runs["scratch"], key),
+                   "peer_sb3": race_entry([_ppo(400, None)] * 3, key)}
+        race[criterion] = {**entries, "ratio_peer_to_scratch": race_ratio(entries["peer_sb3"], entries["ppo_scratch"], "median_steps"),
+                           "ratio_peer_to_bc_charged": race_ratio(entries["peer_sb3"], entries["ppo_bc"], "median_charged_steps")}
+    summary_with_peer = {g: _run(0.5) for g in ("fsm", "bc", "ppo_bc", "ppo_scratch", "peer_sb3")}
+    text = peer_markdown({**summary_with_peer, "race": race})
+    assert "SB3 PPO (peer, defaults)" in text and "none: PPO from scratch's median run never reached the threshold" in text

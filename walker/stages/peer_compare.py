@@ -39,7 +39,7 @@ def read_runs(results_dir: str, names: list[str]) -> list[dict]:
 
 
 def run(
-    params: Params, system_file: str, peer_models: str, peer_results: str, summary_json: str, ppo_results: str,
+    params: Params, system_file: str, peer_models: str, peer_results: str, summary_json: str, evaluation_json: str, ppo_results: str,
     out_summary: str, out_details: str, out_markdown: str, plots_dir: str,
 ) -> dict:
     """The peer's policies on our protocol, and the comparison with the main summary."""
@@ -75,11 +75,13 @@ def run(
     curves = {m: {**{f"ppo_{v}": [_curve(r, m) for r in ppo_runs[v]] for v in PPO_VARIANTS}, PEER_GROUP: [_curve(r, m) for r in peer_runs]}
               for m in ("success_suite", "walking_suite")}
     per_seed: dict[str, dict[str, list]] = {}
-    for e in details.values():
+    main_details = json.loads(Path(evaluation_json).read_text())["policies"]
+    for e in [*main_details.values(), *details.values()]:
         for key, value in group_row(e).items():
             per_seed.setdefault(e["group"], {}).setdefault(key, []).append(value)
     with atomic_dir(plots_dir) as tmp:
-        plots.race(curves, ev.success_threshold, Path(tmp) / "race.png")
+        refs = {m: {g: main[g][m] for g in ("fsm", "bc")} for m in curves}
+        plots.sample_efficiency(curves, refs, Path(tmp) / "race.png", ev.success_threshold)
         plots.summary_bars(out, per_seed, Path(tmp) / "summary.png")
     print(f"[peer compare] {json.dumps(race)} in {time.time() - start:.0f} s", flush=True)
     return out

@@ -69,9 +69,9 @@ def _plots(params: Params, summary: dict, details: dict, ppo_live_dir: str, plot
     from walker import plots
 
     curves = {metric: {f"ppo_{v}": [plots.read_curve(Path(ppo_live_dir) / f"{v}-{s}/plots/metrics/eval/{metric}.tsv") for s in params.seeds]
-                       for v in PPO_VARIANTS} for metric in ("success_suite", "episode_return")}
-    plots.sample_efficiency(curves, {g: summary[g]["success_suite"] for g in ("fsm", "bc")}, plots_dir / "sample_efficiency.png",
-                            params.evaluate.success_threshold)
+                       for v in PPO_VARIANTS} for metric in ("success_suite", "walking_suite")}
+    refs = {metric: {g: summary[g][metric] for g in ("fsm", "bc")} for metric in curves}
+    plots.sample_efficiency(curves, refs, plots_dir / "sample_efficiency.png", params.evaluate.success_threshold)
     sweeps: dict[str, dict] = {q: {} for q in SWEEP_QUANTITIES}
     for e in details.values():
         for q, data in e["sweeps"].items():
