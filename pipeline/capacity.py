@@ -7,8 +7,9 @@ import sys
 
 if __name__ == "__main__":
     params_file, system_file, network, out_json = sys.argv[1:]
-    from walker.runtime import configure_jax, quiet_logs
+    from walker.runtime import configure_jax, prepare_process, quiet_logs
 
+    prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
     quiet_logs()  # before jax and mujoco are imported
     from walker.config import load_params
     from walker.stages import capacity

@@ -1,18 +1,20 @@
 """DVC stage `ppo@<variant>-<seed>` (walker.stages.ppo): Brax PPO from the cloned policy or from scratch.
 
-Usage: python pipeline/ppo.py PARAMS_FILE SYSTEM_PICKLE BC_MODEL_DIR VARIANT SEED OUT_MODEL_DIR OUT_JSON LIVE_DIR
+Usage: python pipeline/ppo.py PARAMS_FILE SYSTEM_PICKLE BC_MODEL_DIR CRITIC_DIR VARIANT SEED OUT_MODEL_DIR OUT_JSON LIVE_DIR
 """
 
 import sys
 
 if __name__ == "__main__":
-    params_file, system_file, bc_dir, variant, seed, out_dir, out_json, live_dir = sys.argv[1:]
-    from walker.runtime import configure_jax, quiet_logs
+    params_file, system_file, bc_dir, critic_dir, variant, seed, out_dir, out_json, live_dir = sys.argv[1:]
+    from walker.runtime import configure_jax, init_distributed, prepare_process, quiet_logs
 
+    prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
     quiet_logs()  # before jax and mujoco are imported
     from walker.config import load_params
     from walker.stages import ppo
 
     params = load_params(params_file)  # validate before any computation
     configure_jax()
-    ppo.run(params, variant, int(seed), system_file, bc_dir, out_dir, out_json, live_dir)
+    init_distributed()  # a run across hosts when WALKER_COORDINATOR, WALKER_NUM_PROCESSES, WALKER_PROCESS_ID are set
+    ppo.run(params, variant, int(seed), system_file, bc_dir, critic_dir, out_dir, out_json, live_dir)

@@ -8,9 +8,10 @@ import sys
 
 if __name__ == "__main__":
     params_file, *paths = sys.argv[1:]
-    from walker.runtime import configure_jax, quiet_logs, select_gl_backend
+    from walker.runtime import configure_jax, prepare_process, quiet_logs, select_gl_backend
 
     select_gl_backend()  # before anything imports mujoco
+    prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
     quiet_logs()
     from walker.config import load_params
     from walker.stages import report

@@ -7,9 +7,9 @@ import sys
 
 if __name__ == "__main__":
     params_file, out_json, out_md = sys.argv[1:]
-    from walker.runtime import configure_jax, quiet_logs, use_all_cpu_cores
+    from walker.runtime import configure_jax, prepare_process, quiet_logs
 
-    use_all_cpu_cores()  # before jax is imported
+    prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
     quiet_logs()
     from walker.config import load_params
     from walker.stages import solvers

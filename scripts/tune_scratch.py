@@ -55,7 +55,7 @@ def main() -> None:
             cfg = dataclasses.replace(cfg, num_timesteps=args.steps, eval_every_steps=args.steps // 2, critic_warmup_steps=0)
         params = dataclasses.replace(base, ppo=cfg)
         with tempfile.TemporaryDirectory() as tmp:
-            m = ppo_stage.run(params, "scratch", args.seed, args.system, "unused", f"{tmp}/model", f"{tmp}/r.json", f"{tmp}/live")
+            m = ppo_stage.run(params, "scratch", args.seed, args.system, "unused", "unused", f"{tmp}/model", f"{tmp}/r.json", f"{tmp}/live")
         row = {"candidate": name, "overrides": overrides, "seed": args.seed, **{k: m[k] for k in (
             "steps_to_success_threshold", "steps_to_walking_threshold", "success_suite_final", "walking_suite_final",
             "wall_clock_s", "train_steps_per_s", "history")}}

@@ -11,6 +11,14 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config):
+    """The numerics of the pipeline's entry points (walker.numerics): the ISA pin and the LAPACK-free linear algebra."""
+    from walker.numerics import blas_free_linalg, pin_cpu_isa
+
+    pin_cpu_isa()
+    blas_free_linalg()
+
+
 @pytest.fixture(scope="session")
 def params():
     from walker.config import load_params

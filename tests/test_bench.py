@@ -15,7 +15,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 BENCH_KEYS = (
     "native_physics_steps_per_s", "mjx_physics_steps_per_s", "mjx_best_batch", "ratio_mjx_to_native",
-    "env_ctrl_steps_per_s", "ppo_env_steps_per_s", "device", "by_batch",
+    "env_ctrl_steps_per_s", "ppo_env_steps_per_s", "ppo_fraction_of_native", "device", "by_batch",
 )
 
 

@@ -32,6 +32,7 @@ TINY = {
     ("bc", "dagger_rounds"): 1,
     ("bc", "dagger_episodes"): 2,
     ("bc", "dagger_epochs"): 2,
+    ("critic", "epochs"): 2,
     ("ppo", "num_timesteps"): 160,  # 4 training steps of 40 env steps
     ("ppo", "eval_every_steps"): 80,
     ("ppo", "variant_overrides"): {"scratch": {"learning_rate": 0.0003, "num_updates_per_batch": 2}},
@@ -61,7 +62,7 @@ TINY = {
 }
 BENCH_KEYS = (
     "native_physics_steps_per_s", "mjx_physics_steps_per_s", "mjx_best_batch", "ratio_mjx_to_native",
-    "env_ctrl_steps_per_s", "ppo_env_steps_per_s", "device", "by_batch",
+    "env_ctrl_steps_per_s", "ppo_env_steps_per_s", "ppo_fraction_of_native", "device", "by_batch",
 )
 SUMMARY_KEYS = ("success_nominal", "success_suite", "success_suite_native", "distance_m", "speed_mps", "cost_of_transport")
 PLOTS = ("sample_efficiency.png", "robustness.png", "gait.png", "summary.png")

@@ -128,5 +128,5 @@ def test_diverging_run_stops_with_a_clear_error_and_writes_nothing(params, tiny_
     monkeypatch.setattr(ppo_stage, "PassiveWalkerEnv", NanRewardEnv)
     out = tmp_path / "out"
     with pytest.raises(TrainingDiverged, match=r"ppo seed 0.*(NaN|nan)"):
-        ppo_stage.run(p, "scratch", 0, str(tmp_path / "system.pkl"), "unused", str(out / "model"), str(out / "r.json"), str(out / "live"))
+        ppo_stage.run(p, "scratch", 0, str(tmp_path / "system.pkl"), "unused", "unused", str(out / "model"), str(out / "r.json"), str(out / "live"))
     assert not (out / "model").exists() and not (out / "r.json").exists()

@@ -128,8 +128,14 @@ def fit(
     epochs: int,
     key: jax.Array,
     on_epoch: Callable[[int, float, float], None] = lambda epoch, train, val: None,
+    squash: Callable[[jax.Array], jax.Array] = jnp.tanh,
+    label: str = "bc",
 ) -> FitResult:
-    """Minibatch training on normalised inputs x (N, obs) and clipped targets y (N, act).
+    """Minibatch training on normalised inputs x (N, obs) and clipped targets y (N, act) of ``squash(model(x))``.
+
+    ``cfg`` needs the fields of :class:`BcConfig` this reads (batch size, learning
+    rate and schedule, weight decay, loss, patience); the offline critic
+    (:mod:`walker.critic`) fits its returns with ``squash`` the identity.
 
     With ``cfg.early_stopping_patience`` > 0, stops once the validation loss has
     not improved for that many epochs and returns the best model; otherwise runs
@@ -145,7 +151,7 @@ def fit(
     x_train, y_train, x_val, y_val = (jnp.asarray(a, jnp.float32) for a in (x_train, y_train, x_val, y_val))
 
     def loss_fn(p, x, y):
-        pred = jnp.tanh(jax.vmap(eqx.combine(p, static))(x))
+        pred = squash(jax.vmap(eqx.combine(p, static))(x))
         return action_loss(pred, y, cfg.loss, cfg.huber_delta)
 
     @jax.jit
@@ -170,7 +176,7 @@ def fit(
         params, opt_state, train_loss, val_loss = run_epoch(params, opt_state, sub)
         train_loss, val_loss = float(train_loss), float(val_loss)
         if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
-            raise TrainingDiverged(f"bc: loss became {train_loss} (train) / {val_loss} (validation) at epoch {epoch}")
+            raise TrainingDiverged(f"{label}: loss became {train_loss} (train) / {val_loss} (validation) at epoch {epoch}")
         train_hist.append(train_loss)
         val_hist.append(val_loss)
         on_epoch(epoch, train_loss, val_loss)

@@ -268,8 +268,12 @@ def throughput(params: Params, log: Callable[[str], None] = print) -> dict[str, 
     ctrl = env_control(env, sample, int(best), b.repeats)
     log(f"[bench] env batch {best}: {ctrl.steps_per_s:,.0f} control steps/s")
     ppo_env = PassiveWalkerEnv(env.sys, dataclasses.replace(w, randomization=params.ppo.randomization))
-    ppo_rate = training_steps_per_s(ppo_env, PpoRun(params.ppo, seed=0, init=None, num_timesteps=b.ppo_env_steps))
-    log(f"[bench] ppo training ({params.ppo.num_envs} envs, one device): {ppo_rate:,.0f} env steps/s")
+    ppo_cfg = params.ppo.for_variant("bc")  # the settings of the curriculum's runs
+    ppo_rate = training_steps_per_s(ppo_env, PpoRun(ppo_cfg, seed=0, init=None, num_timesteps=b.ppo_env_steps))
+    devices = min(ppo_cfg.devices, jax.local_device_count())
+    native_ctrl = native.steps_per_s / w.n_substeps  # control steps/s: what an env step costs natively
+    log(f"[bench] ppo training ({ppo_cfg.num_envs} envs, {devices} devices): {ppo_rate:,.0f} env steps/s, "
+        f"{ppo_rate / native_ctrl:.2f} of native MuJoCo's {native_ctrl:,.0f} control steps/s")
     mjx_best = by_batch[best]["mjx_physics_steps_per_s"]
     return {
         "device": device_description(),
@@ -281,7 +285,10 @@ def throughput(params: Params, log: Callable[[str], None] = print) -> dict[str, 
         "env_ctrl_steps_per_s": ctrl.steps_per_s,
         "env_batch": int(best),
         "ppo_env_steps_per_s": ppo_rate,
-        "ppo_num_envs": params.ppo.num_envs,
+        "ppo_fraction_of_native": ppo_rate / native_ctrl,
+        "native_ctrl_steps_per_s": native_ctrl,
+        "ppo_num_envs": ppo_cfg.num_envs,
+        "ppo_devices": devices,
         "solver": dataclasses.asdict(SolverSetting(w.solver, w.solver_iterations, w.ls_iterations)),
         "physics_steps_per_call": b.physics_steps,
         "by_batch": by_batch,

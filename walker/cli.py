@@ -81,8 +81,9 @@ def _load_policy_arg(path: str):
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from walker.runtime import configure_jax, quiet_logs
+    from walker.runtime import configure_jax, prepare_process, quiet_logs
 
+    prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
     quiet_logs()  # before jax and mujoco are imported
     params = load_params(args.params)
     policy = _load_policy_arg(args.policy)
@@ -151,9 +152,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     import json
 
-    from walker.runtime import configure_jax, quiet_logs, use_all_cpu_cores
+    from walker.runtime import configure_jax, prepare_process, quiet_logs
 
-    use_all_cpu_cores()  # before jax is imported
+    prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
     quiet_logs()
     params = load_params(args.params)  # validate before any computation
     from walker import bench

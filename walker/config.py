@@ -250,6 +250,27 @@ class BcConfig:
     seed: int = _field("PRNG seed for initialisation, split, shuffling and DAgger starts", range=(0, 2**31 - 1))
 
 
+@dataclasses.dataclass(frozen=True)
+class CriticConfig:
+    """The offline critic: the clone's value regressed on the demos' and DAgger's returns (block `critic`).
+
+    Its shape, activation, discount and reward scaling are PPO's (``ppo.value_hidden_sizes``,
+    ``ppo.activation``, ``ppo.discounting``, ``ppo.reward_scaling``), so PPO can start from it.
+    """
+
+    loss: str = _field("loss between the predicted and the observed scaled return", choices=("mse", "huber", "l1"))
+    huber_delta: float = _field("where the huber loss turns from quadratic to linear", range=(1e-4, 100.0))
+    learning_rate: float = _field("peak Adam learning rate", range=(1e-6, 1.0))
+    lr_schedule: str = _field("learning-rate schedule", choices=("constant", "cosine"))
+    weight_decay: float = _field("decoupled weight decay (AdamW)", range=(0.0, 1.0))
+    batch_size: int = _field("minibatch size (steps)", range=(1, 1_000_000))
+    epochs: int = _field("passes over the steps", range=(1, 100_000))
+    early_stopping_patience: int = _field("stop after this many epochs without a better validation loss and keep the best; 0 = run every epoch", range=(0, 100_000))
+    val_fraction: float = _field("fraction of episodes held out for validation (split by episode)", range=(0.01, 0.9))
+    tail_window: int = _field("an episode cut off by the time limit continues with the mean reward of its last this many steps", range=(1, 100_000))
+    seed: int = _field("PRNG seed for initialisation, split and shuffling", range=(0, 2**31 - 1))
+
+
 PPO_VARIANTS = ("bc", "scratch")
 """The PPO stage's variants: actor and normaliser from the cloned policy, or fresh (the baseline)."""
 
@@ -277,7 +298,9 @@ class PpoConfig:
     activation: str = _field("activation of actor and critic; must equal bc.activation", choices=ACTIVATIONS)
     init_action_std: float = _field("initial exploration std (pre-tanh) of the BC-seeded actor", range=(0.002, 5.0))
     randomization: ConditionRanges = _field("training-time domain randomisation for PPO (condition, push and start drawn afresh every episode)")
-    critic_warmup_steps: int = _field("bc variant: env steps training only the fresh critic under the frozen cloned actor (counted in num_timesteps)", range=(0, 10**10))
+    critic_init: str = _field("bc variant: the critic starts from the offline regression (stage `critic`) or fresh", choices=("offline", "fresh"))
+    critic_warmup_steps: int = _field("bc variant: env steps training only the critic under the frozen cloned actor (counted in num_timesteps); 0 = none", range=(0, 10**10))
+    devices: int = _field("XLA devices PPO spreads its environments over (one per CPU core up to this many); fixed, so a host with more cores computes the same bits", range=(1, 4096))
     bc_normalizer_count: int = _field("observations the BC normaliser counts as; large keeps it nearly fixed under PPO's updates", range=(1, 2**40))
     variant_overrides: dict[str, dict[str, float]] = _field(
         "per variant (bc, scratch), settings of this block that differ for it, e.g. {scratch: {learning_rate: 0.0003}}", default=None
@@ -293,6 +316,9 @@ class PpoConfig:
                     raise ConfigError(f"ppo.variant_overrides.{variant}.{key}: cannot differ per variant; allowed keys: {list(PPO_OVERRIDABLE)}")
         if self.critic_warmup_steps >= self.num_timesteps > 0:
             raise ConfigError(f"ppo.critic_warmup_steps ({self.critic_warmup_steps}) must be below ppo.num_timesteps ({self.num_timesteps})")
+        for key in ("num_envs", "batch_size"):
+            if getattr(self, key) % self.devices:
+                raise ConfigError(f"ppo.{key} ({getattr(self, key)}) must be a multiple of ppo.devices ({self.devices}): each device gets an equal share")
         if (self.batch_size * self.num_minibatches) % self.num_envs:
             raise ConfigError(
                 f"ppo.batch_size x ppo.num_minibatches ({self.batch_size} x {self.num_minibatches}) must be a multiple of ppo.num_envs ({self.num_envs})"
@@ -355,7 +381,7 @@ class BenchConfig:
     gait_episodes: int = _field("recorded FSM episodes (start states and controls) that every batch cycles through", range=(1, 100_000))
     repeats: int = _field("timed calls per measurement after the first (compiling) one; the best counts", range=(1, 100))
     native_threads: int = _field("threads of the native mujoco.rollout; 0 = every core", range=(0, 4096))
-    ppo_env_steps: int = _field("env steps of the PPO throughput run (two training epochs; the second is timed)", range=(1, 10**9))
+    ppo_env_steps: int = _field("env steps of the PPO throughput run (three training epochs; the last is timed)", range=(1, 10**9))
     solvers: dict[str, SolverSetting] = _field("named solver settings compared in results/solvers.md")
     reference_solver: SolverSetting = _field("the converged native-MuJoCo solver that drift is measured against")
     solver_batch: int = _field("MJX batch size of the solver table's throughput column", range=(1, 1_000_000))
@@ -398,6 +424,7 @@ class Params:
     demos: DemosConfig = _field("demonstration stage")
     evaluate: EvaluateConfig = _field("evaluation protocol")
     bc: BcConfig = _field("behaviour cloning stage")
+    critic: CriticConfig = _field("offline critic stage")
     ppo: PpoConfig = _field("PPO stages")
     seeds: tuple[int, ...] = _field("training seeds (one PPO run per variant and seed)", range=(0, 2**31 - 1))
     report: ReportConfig = _field("report stage: videos and keyframes")

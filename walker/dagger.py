@@ -17,6 +17,7 @@ import numpy as np
 
 from walker.bc import MLP, clip_targets, fit, to_policy_file
 from walker.config import BcConfig, ConditionRanges
+from walker.critic import Episodes, concatenate, episodes_from_trajectories
 from walker.policy import PolicyFile, normalise
 from walker.rollout import Trajectories, policy_arrays, random_conditions, run_rollouts
 
@@ -52,6 +53,8 @@ class DaggerResult:
     """what ``check`` returned after the initial fit and after each round (rounds + 1 entries)"""
     env_steps: int = 0
     """control steps the learner's rollouts took, each episode up to its fall (what the curriculum is charged)"""
+    visits: Episodes | None = None
+    """the learner's episodes of every round, with their rewards (the offline critic's data); None without rounds"""
 
 
 def dagger(
@@ -79,7 +82,7 @@ def dagger(
     ``ranges``; conditions and starts are seeded by :func:`round_seed`. ``check(i, policy)`` runs before round
     ``i + 1`` and after the last (the closed-loop checks of the bc stage).
     """
-    checks, env_steps = [], 0
+    checks, env_steps, visits = [], 0, []
     for round_index in range(cfg.dagger_rounds + 1):
         policy = to_policy_file(model, obs_mean, obs_std)
         checks.append(check(round_index, policy))
@@ -89,9 +92,10 @@ def dagger(
         conditions = random_conditions(cfg.dagger_episodes, seed, ranges)
         traj = run_rollouts(rollout, conditions, seed, batch, f"dagger round {round_index + 1}", policy_arrays(policy))
         env_steps += int(traj.alive.sum())
+        visits.append(episodes_from_trajectories(traj))
         x_new, y_new = expert_labelled_pairs(traj, obs_mean, obs_std, cfg.action_limit)
         x_train, y_train = np.concatenate([x_train, x_new]), np.concatenate([y_train, y_new])
         log(f"[bc] dagger round {round_index + 1}: +{len(x_new)} labelled pairs, {len(x_train)} in all")
         key, sub = jax.random.split(key)
         model = fit(model, x_train, y_train, x_val, y_val, cfg, cfg.dagger_epochs, sub, on_epoch).model
-    return DaggerResult(model, x_train, y_train, tuple(checks), env_steps)
+    return DaggerResult(model, x_train, y_train, tuple(checks), env_steps, concatenate(visits) if visits else None)

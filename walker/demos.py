@@ -23,7 +23,9 @@ class DemoDataset:
     episode: np.ndarray
     """(N,) int32 episode id (index into ``condition``)"""
     condition: np.ndarray
-    """(E, 5) float32 per-episode condition, columns ``CONDITION_NAMES``"""
+    """(E, 6) float32 per-episode condition, columns ``CONDITION_NAMES``"""
+    reward: np.ndarray | None = None
+    """(N,) float32 the environment's reward for each step (what the offline critic regresses on)"""
 
 
 def worth_copying(traj: Trajectories, min_speed: float, dt: float) -> np.ndarray:
@@ -42,6 +44,7 @@ def dataset_from_rollouts(traj: Trajectories, keep_episode: np.ndarray, conditio
     keep = np.flatnonzero(keep_episode)
     obs = traj.obs[:, keep]  # (T, E, 18)
     action = traj.action[:, keep]
+    reward = traj.reward[:, keep]
     steps = obs.shape[0]
     episode = np.broadcast_to(np.arange(len(keep), dtype=np.int32)[None, :], (steps, len(keep)))
     # episode-major order, so each episode's steps are contiguous
@@ -50,6 +53,7 @@ def dataset_from_rollouts(traj: Trajectories, keep_episode: np.ndarray, conditio
         action=np.swapaxes(action, 0, 1).reshape(-1, action.shape[-1]).astype(np.float32),
         episode=np.swapaxes(episode, 0, 1).reshape(-1),
         condition=conditions.as_array()[keep],
+        reward=np.swapaxes(reward, 0, 1).reshape(-1).astype(np.float32),
     )
 
 
@@ -57,7 +61,8 @@ def save_dataset(ds: DemoDataset, path: str | Path) -> None:
     """Write a compressed .npz atomically (temporary file, then rename)."""
     with atomic_path(path) as tmp:
         np.savez_compressed(
-            tmp, obs=ds.obs, action=ds.action, episode=ds.episode, condition=ds.condition, condition_names=np.array(CONDITION_NAMES)
+            tmp, obs=ds.obs, action=ds.action, episode=ds.episode, condition=ds.condition, condition_names=np.array(CONDITION_NAMES),
+            **({} if ds.reward is None else {"reward": ds.reward}),
         )
 
 
@@ -66,7 +71,8 @@ def load_dataset(path: str | Path) -> DemoDataset:
     if not path.is_file():
         raise FileNotFoundError(f"demo dataset not found: {path} (run `dvc repro demos`)")
     with np.load(path) as z:
-        ds = DemoDataset(obs=z["obs"], action=z["action"], episode=z["episode"], condition=z["condition"])
+        ds = DemoDataset(obs=z["obs"], action=z["action"], episode=z["episode"], condition=z["condition"],
+                         reward=z["reward"] if "reward" in z else None)
     for name in ("obs", "action"):
         bad = ~np.isfinite(getattr(ds, name)).all(axis=-1)
         if bad.any():

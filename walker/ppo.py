@@ -32,6 +32,7 @@ from brax.training.agents.ppo import train as ppo_train
 from walker.activations import activation_fn
 from walker.autoreset import wrap_for_training
 from walker.config import PpoConfig
+from walker.critic import CriticFile, brax_value_params
 from walker.errors import TrainingDiverged
 from walker.policy import PolicyFile, as_numpy
 
@@ -142,6 +143,32 @@ class PpoRun:
     init: PolicyFile | None
     """start the actor and normaliser from this policy (the `bc` variant), or None (scratch)"""
     num_timesteps: int
+    critic: CriticFile | None = None
+    """start the critic from this offline fit (the `bc` variant with ``ppo.critic_init: offline``), or None (fresh)"""
+
+    def __post_init__(self) -> None:
+        if self.critic is not None:
+            check_critic_fits(self.critic, self.cfg, self.init)
+
+
+def check_critic_fits(critic: CriticFile, cfg: PpoConfig, init: PolicyFile | None) -> None:
+    """Raise ValueError, naming the params key, if an offline critic cannot start this run."""
+    if init is None:
+        raise ValueError("an offline critic goes with the clone's actor; a run from scratch starts with a fresh critic")
+    problems = []
+    if not np.isclose(critic.discounting, cfg.discounting, rtol=0, atol=1e-12):
+        problems.append(f"ppo.discounting is {cfg.discounting}, the critic was fitted with {critic.discounting}")
+    if not np.isclose(critic.reward_scaling, cfg.reward_scaling, rtol=1e-12, atol=0):
+        problems.append(f"ppo.reward_scaling is {cfg.reward_scaling}, the critic was fitted with {critic.reward_scaling}")
+    widths = [w.shape[1] for w in critic.weights[:-1]]
+    if widths != list(cfg.value_hidden_sizes):
+        problems.append(f"ppo.value_hidden_sizes is {list(cfg.value_hidden_sizes)}, the critic has {widths}")
+    if critic.activation != cfg.activation:
+        problems.append(f"ppo.activation is {cfg.activation}, the critic uses {critic.activation}")
+    if not (np.array_equal(critic.obs_mean, init.obs_mean) and np.array_equal(critic.obs_std, init.obs_std)):
+        problems.append("the critic was fitted under another clone's observation normaliser")
+    if problems:
+        raise ValueError("the offline critic does not fit this PPO run: " + "; ".join(problems) + " (rerun `dvc repro critic`)")
 
 
 def env_steps_per_iteration(cfg: PpoConfig) -> int:
@@ -159,12 +186,13 @@ def warmup_steps(cfg: PpoConfig, seeded: bool) -> int:
     return cfg.critic_warmup_steps if seeded else 0
 
 
-def seeded_params(run: PpoRun) -> tuple[Any, dict, None] | None:
-    """``restore_params`` for Brax (normaliser, actor, no critic) from the run's initial policy, if any."""
+def seeded_params(run: PpoRun) -> tuple[Any, dict, dict | None] | None:
+    """``restore_params`` for Brax (normaliser, actor, critic or None) from the run's initial policy and critic, if any."""
     if run.init is None:
         return None
     normalizer = normalizer_from_policy(run.init, run.cfg.bc_normalizer_count)
-    return (normalizer, brax_policy_params(run.init, run.cfg.init_action_std), None)
+    value = None if run.critic is None else brax_value_params(run.critic)
+    return (normalizer, brax_policy_params(run.init, run.cfg.init_action_std), value)
 
 
 def _train_kwargs(env: Env, run: PpoRun) -> dict[str, Any]:
@@ -193,7 +221,8 @@ def _train_kwargs(env: Env, run: PpoRun) -> dict[str, Any]:
         network_factory=network_factory(cfg),
         seed=run.seed,
         restore_params=seeded_params(run),
-        restore_value_fn=False,  # a fresh critic
+        restore_value_fn=run.critic is not None,  # else a fresh critic
+        max_devices_per_host=cfg.devices,  # fixed, so a host with more cores computes the same bits
     )
 
 
@@ -247,11 +276,11 @@ def train(
     return policy_from_brax(params[0], params[1], cfg.activation), offset
 
 
-def training_steps_per_s(env: Env, run: PpoRun) -> float:
-    """Env steps/s of Brax PPO training on one device (as the ppo stage runs it), compilation excluded.
+def training_steps_per_s(env: Env, run: PpoRun, epochs: int = 3) -> float:
+    """Env steps/s of Brax PPO training as the ppo stage runs it (``ppo.devices`` devices), compilation excluded.
 
-    Trains ``run.num_timesteps`` in two epochs and returns Brax's ``training/sps``
-    of the second: the first one includes compiling the training step.
+    Trains ``run.num_timesteps`` in ``epochs`` epochs and returns Brax's ``training/sps``
+    of the last: the first one includes compiling the training step.
     """
     rates: list[float] = []
 
@@ -259,7 +288,7 @@ def training_steps_per_s(env: Env, run: PpoRun) -> float:
         if "training/sps" in metrics:
             rates.append(float(metrics["training/sps"]))
 
-    ppo_train.train(**{**_train_kwargs(env, run), "num_evals": 3, "max_devices_per_host": 1}, progress_fn=progress_fn)
+    ppo_train.train(**{**_train_kwargs(env, run), "num_evals": epochs + 1}, progress_fn=progress_fn)
     if len(rates) < 2:
         raise ValueError(f"PPO ran {len(rates)} training epochs; raise the env steps ({run.num_timesteps}) to get two")
     return rates[-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -41,6 +42,17 @@ def select_gl_backend() -> str:
     return chosen
 
 
+def _jax_started() -> bool:
+    """Whether JAX has created a backend in this process (XLA_FLAGS was read then); importing jax alone does not."""
+    import sys
+
+    if "jax" not in sys.modules:
+        return False
+    from jax._src import xla_bridge
+
+    return xla_bridge.backends_are_initialized()
+
+
 def use_all_cpu_cores() -> int:
     """Give XLA one CPU device per core (``--xla_force_host_platform_device_count``); returns the count.
 
@@ -54,8 +66,8 @@ def use_all_cpu_cores() -> int:
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_force_host_platform_device_count" in flags:  # the user's choice
         return int(flags.split("xla_force_host_platform_device_count=")[1].split()[0])
-    if "jax" in sys.modules:
-        raise RuntimeError("use_all_cpu_cores() must run before jax is imported (XLA_FLAGS is read at start-up)")
+    if _jax_started():
+        raise RuntimeError("use_all_cpu_cores() must run before JAX starts a backend (XLA_FLAGS is read then)")
     cores = os.cpu_count() or 1
     os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={cores}".strip()
     return cores
@@ -107,7 +119,99 @@ def quiet_logs() -> None:
             print(line)
 
 
-def configure_jax() -> Path:
-    """What every entry point sets before JAX computes: GPU memory on demand, and the compilation cache."""
+def prepare_process() -> dict[str, str | int | None]:
+    """What every entry point sets first, before JAX starts: the CPU ISA pin, one XLA device per core, GPU memory on demand.
+
+    Each respects a choice the user made in the environment (``XLA_FLAGS``,
+    ``XLA_PYTHON_CLIENT_*``); the OpenBLAS variables are never touched
+    (:mod:`walker.numerics` says why). Returns what is in force.
+    """
+    from walker.numerics import pin_cpu_isa
+
+    isa = pin_cpu_isa()
+    devices = use_all_cpu_cores()
     share_gpu_memory()
+    return {"cpu_max_isa": isa, "cpu_devices": devices}
+
+
+DISTRIBUTED_VARIABLES = ("WALKER_COORDINATOR", "WALKER_NUM_PROCESSES", "WALKER_PROCESS_ID")
+"""A run across hosts: the coordinator's host:port, how many processes, and this one's id (0 .. n-1)."""
+
+
+def init_distributed(environ: os._Environ | dict = os.environ) -> tuple[int, int]:
+    """Join a multi-process JAX run when ``WALKER_COORDINATOR``, ``WALKER_NUM_PROCESSES`` and ``WALKER_PROCESS_ID``
+    are set (all three, or none); returns (process id, process count), (0, 1) alone.
+
+    Brax's PPO then splits its environments over every process's devices and
+    averages gradients across them; on CPUs the collectives go through Gloo.
+    Call after :func:`prepare_process` and before the first computation.
+    """
+    given = {name: environ.get(name) for name in DISTRIBUTED_VARIABLES}
+    if not any(given.values()):
+        return 0, 1
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        raise ValueError(f"a distributed run needs all of {list(DISTRIBUTED_VARIABLES)}; missing {missing}")
+    try:
+        count, index = int(given["WALKER_NUM_PROCESSES"]), int(given["WALKER_PROCESS_ID"])
+    except ValueError:
+        raise ValueError(f"WALKER_NUM_PROCESSES and WALKER_PROCESS_ID must be integers, got {given}") from None
+    if not 0 <= index < count:
+        raise ValueError(f"WALKER_PROCESS_ID ({index}) must lie in 0 .. WALKER_NUM_PROCESSES - 1 ({count - 1})")
+    import jax
+
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU devices of other processes; GPUs use NCCL
+    # Brax 0.14's PPO averages its pmap's metrics with jnp.mean, which JAX 0.9's shard_map-based pmap refuses
+    # across processes ("CopyArrays only supports destination device list of the same size"); the classic pmap
+    # (deprecated, removed in JAX 0.10) returns per-process arrays as Brax expects.
+    jax.config.update("jax_pmap_shmap_merge", False)
+    jax.distributed.initialize(coordinator_address=given["WALKER_COORDINATOR"], num_processes=count, process_id=index)
+    # On CPUs JAX 0.9 places new arrays on global device 0, which belongs to process 0; keep each process's own.
+    jax.config.update("jax_default_device", jax.local_devices()[0])
+    from jax.experimental import multihost_utils
+
+    # Gloo sets up its connections at the first collective and waits only 30 s for the other processes: do it
+    # now, while they start together, not after compilations that may take one process longer than another.
+    multihost_utils.sync_global_devices("walker: all processes started")
+    return index, count
+
+
+def configure_jax() -> Path:
+    """What every entry point sets before JAX computes: LAPACK-free small linear algebra (the same bits on every
+    x86-64 host), GPU memory on demand, and the compilation cache."""
+    from walker.numerics import blas_free_linalg
+
+    share_gpu_memory()
+    blas_free_linalg()
     return enable_compilation_cache()
+
+
+@dataclasses.dataclass
+class CompileLog:
+    """What JAX compiled in this process since :func:`track_compiles`: XLA compile time and persistent-cache use."""
+
+    compile_s: float = 0.0
+    """seconds XLA spent compiling (programs loaded from the persistent cache cost nothing here)"""
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+
+def track_compiles() -> CompileLog:
+    """Start counting compilations through ``jax.monitoring`` (process-wide; call once, in an entry point or a stage)."""
+    import jax
+
+    log = CompileLog()
+
+    def on_duration(event: str, duration: float, **kwargs: object) -> None:
+        if event == "/jax/core/compile/backend_compile_duration":
+            log.compile_s += duration
+
+    def on_event(event: str, **kwargs: object) -> None:
+        if event == "/jax/compilation_cache/cache_hits":
+            log.cache_hits += 1
+        elif event == "/jax/compilation_cache/cache_misses":
+            log.cache_misses += 1
+
+    jax.monitoring.register_event_duration_secs_listener(on_duration)
+    jax.monitoring.register_event_listener(on_event)
+    return log

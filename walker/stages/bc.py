@@ -7,9 +7,12 @@ import time
 from pathlib import Path
 
 import jax
+import numpy as np
 
 from walker.bc import clip_targets, fit, fit_normaliser, init_mlp, split_by_episode, to_policy_file, validation_loss
+
 from walker.config import Params
+from walker.critic import Episodes, save_episodes
 from walker.dagger import dagger
 from walker.demos import load_dataset
 from walker.io import atomic_dir, write_json
@@ -35,18 +38,21 @@ def expert_distance(demos_json: str) -> float:
         raise ValueError(f"{path}: no usable expert_distance_m_nominal ({err!r}); rerun `dvc repro demos`") from err
 
 
-def run(params: Params, system_file: str, demos_file: str, demos_json: str, out_dir: str, out_json: str, live_dir: str) -> dict:
-    """Clone the FSM (plus ``bc.dagger_rounds`` DAgger rounds), check it closed-loop, write the policy file.
+def run(params: Params, system_file: str, demos_file: str, demos_json: str, out_dir: str, out_json: str, live_dir: str,
+        out_visits: str) -> dict:
+    """Clone the FSM (plus ``bc.dagger_rounds`` DAgger rounds), check it closed-loop, write the policy file and
+    the DAgger rounds' episodes with their rewards (``out_visits``, for the offline critic).
 
     The model folder, the dvclive folder and the metrics appear only when everything succeeded.
     """
     with atomic_dir(live_dir) as live_tmp, atomic_dir(out_dir) as model_tmp:
-        metrics = _clone(params, system_file, demos_file, demos_json, model_tmp, live_tmp)
+        metrics, visits = _clone(params, system_file, demos_file, demos_json, model_tmp, live_tmp)
+    save_episodes(visits, out_visits)
     write_json(metrics, out_json)
     return metrics
 
 
-def _clone(params: Params, system_file: str, demos_file: str, demos_json: str, out_dir: Path, live_dir: Path) -> dict:
+def _clone(params: Params, system_file: str, demos_file: str, demos_json: str, out_dir: Path, live_dir: Path) -> tuple[dict, Episodes]:
     """The work of :func:`run`, writing into (temporary) ``out_dir`` and ``live_dir``."""
     from dvclive import Live  # heavy import, only in this stage
 
@@ -122,4 +128,5 @@ def _clone(params: Params, system_file: str, demos_file: str, demos_json: str, o
     }
     save_policy(policy, Path(out_dir) / POLICY_FILENAME)
     print(f"[bc] {metrics} in {time.time() - start:.0f} s", flush=True)
-    return metrics
+    empty = Episodes(np.zeros((0, env.observation_size), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(0, bool))
+    return metrics, result.visits if result.visits is not None else empty

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,27 +14,37 @@ from walker.io import atomic_dir, write_json
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, load_policy, save_policy
-from walker.ppo import PpoRun
+from walker.critic import load_critic
+from walker.ppo import PpoRun, warmup_steps
 from walker.ppo import train as ppo_train
 from walker.protocol import suite_scorer
+from walker.runtime import track_compiles
 from walker.summary import steps_to_reach
 
 PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
           "evaluate.min_speed_mps", "evaluate.success_threshold", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "ppo")
 
 
-def run(params: Params, variant: str, seed: int, system_file: str, bc_dir: str, out_dir: str, out_json: str, live_dir: str) -> dict:
+def run(params: Params, variant: str, seed: int, system_file: str, bc_dir: str, critic_dir: str, out_dir: str, out_json: str,
+        live_dir: str) -> dict:
     """One PPO run, evaluated on the suite; the model folder, the dvclive folder and the metrics
     appear only when the run finished."""
     if variant not in PPO_VARIANTS:
         raise ValueError(f"unknown PPO variant '{variant}'; choose one of {list(PPO_VARIANTS)}")
+    import jax
+
+    compiles = track_compiles()
+    if jax.process_index() > 0:  # a distributed run: process 0 writes the outputs, the others train alongside
+        with tempfile.TemporaryDirectory() as tmp:
+            return _train(params, variant, seed, system_file, bc_dir, critic_dir, Path(tmp), Path(tmp))
     with atomic_dir(live_dir) as live_tmp, atomic_dir(out_dir) as model_tmp:
-        metrics = _train(params, variant, seed, system_file, bc_dir, model_tmp, live_tmp)
+        metrics = _train(params, variant, seed, system_file, bc_dir, critic_dir, model_tmp, live_tmp)
+    metrics.update(compile_s=compiles.compile_s, compile_cache_hits=compiles.cache_hits, compile_cache_misses=compiles.cache_misses)
     write_json(metrics, out_json)
     return metrics
 
 
-def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: str, out_dir: Path, live_dir: Path) -> dict:
+def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: str, critic_dir: str, out_dir: Path, live_dir: Path) -> dict:
     """The work of :func:`run`, writing into (temporary) ``out_dir`` and ``live_dir``."""
     from dvclive import Live  # heavy import, only in the training stages
 
@@ -41,6 +52,7 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
     w, ev, cfg = params.walker, params.evaluate, params.ppo.for_variant(variant)
     env = PassiveWalkerEnv(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization))
     init = load_policy(bc_dir, env.observation_size, env.action_size) if variant == "bc" else None
+    critic = load_critic(critic_dir) if init is not None and cfg.critic_init == "offline" else None
     name = f"{variant}-{seed}"
     score = suite_scorer(env, w, ev, f"ppo {name}")
     history: list[tuple[int, float, float]] = []  # (env steps, suite success, walking success)
@@ -74,7 +86,7 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
             spread = f", action spread {float(std):.3f}" if std is not None else ""
             print(f"[ppo {name}] {step}/{total} env steps, {rate:.0f} steps/s while training{spread}, ETA {eta:.0f} s", flush=True)
 
-        run_cfg = PpoRun(cfg=cfg, seed=seed, init=init, num_timesteps=cfg.num_timesteps)
+        run_cfg = PpoRun(cfg=cfg, seed=seed, init=init, num_timesteps=cfg.num_timesteps, critic=critic)
         policy, env_steps = ppo_train(env, run_cfg, on_eval, on_progress)
 
     metrics = {
@@ -93,7 +105,8 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
         # None: never reached within env_steps (censored), not "reached at the budget"
         "steps_to_success_threshold": steps_to_reach([(n, s) for n, s, _ in history], ev.success_threshold),
         "steps_to_walking_threshold": steps_to_reach([(n, wk) for n, _, wk in history], ev.success_threshold),
-        "warmup_env_steps": cfg.critic_warmup_steps if init is not None else 0,
+        "warmup_env_steps": warmup_steps(cfg, init is not None),
+        "critic_init": ("offline" if critic is not None else "fresh"),
         "history": [{"env_steps": n, "success_suite": s, "walking_suite": wk} for n, s, wk in history],
     }
     policy = dataclasses.replace(policy, metadata={"source": "ppo", "variant": variant, "seed": seed, "env_steps": int(env_steps)})
