@@ -209,8 +209,13 @@ class EvaluateConfig:
     gait: GaitCriterion = _field("the walking criterion: walking success = success and this")
     suite: ConditionRanges = _field("robustness-suite ranges")
     rollout_batch: int = _field("episodes simulated at once in batched MJX rollouts", range=(1, 65536))
+    rollout_devices: int = _field("XLA devices a rollout batch is split over (one per CPU core up to this many); fixed, so a host with more cores computes the same bits", range=(1, 4096))
     sweeps: SweepConfig = _field("one-factor robustness sweeps of the evaluate stage (success against slope and push)")
     native_workers: int = _field("processes for the native-MuJoCo transfer check (the evaluate stage)", range=(1, 256))
+
+    def __post_init__(self) -> None:
+        if self.rollout_batch % self.rollout_devices:
+            raise ConfigError(f"evaluate.rollout_batch ({self.rollout_batch}) must be a multiple of evaluate.rollout_devices ({self.rollout_devices})")
 
 
 @dataclasses.dataclass(frozen=True)

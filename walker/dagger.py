@@ -71,6 +71,7 @@ def dagger(
     batch: int,
     key: jax.Array,
     *,
+    devices: int = 1,
     check: Callable[[int, PolicyFile], Any] = lambda round_index, policy: None,
     on_epoch: Callable[[int, float, float], None] = lambda epoch, train, val: None,
     log: Callable[[str], None] = lambda line: print(line, flush=True),
@@ -90,7 +91,7 @@ def dagger(
             break
         seed = round_seed(cfg.seed, round_index)
         conditions = random_conditions(cfg.dagger_episodes, seed, ranges)
-        traj = run_rollouts(rollout, conditions, seed, batch, f"dagger round {round_index + 1}", policy_arrays(policy))
+        traj = run_rollouts(rollout, conditions, seed, batch, f"dagger round {round_index + 1}", policy_arrays(policy), devices)
         env_steps += int(traj.alive.sum())
         visits.append(episodes_from_trajectories(traj))
         x_new, y_new = expert_labelled_pairs(traj, obs_mean, obs_std, cfg.action_limit)

@@ -59,10 +59,19 @@ def jax_devices() -> str:
     return f"{jax.default_backend()}: " + ", ".join(f"{d.platform}:{d.id} {d.device_kind}" for d in jax.devices())
 
 
+def xla_cpu_isa() -> str:
+    """The widest ISA XLA may use on this CPU, as the entry points pin it (walker.numerics), and who chose it."""
+    from walker.numerics import ISA_FLAG, pin_cpu_isa
+
+    chosen = ISA_FLAG in os.environ.get("XLA_FLAGS", "")
+    isa = pin_cpu_isa(dict(os.environ))  # on a copy: what an entry point would set here
+    return f"{isa or 'host default (not x86-64)'} ({'XLA_FLAGS' if chosen else 'walker default'})"
+
+
 def openblas_kernel() -> str:
-    """The CPU kernel that SciPy's OpenBLAS chose, which jaxlib's CPU LAPACK calls run on (e.g. the Cholesky
-    factorisation in MJX's Newton solver). Another kernel changes the last bits of those results, and over an
-    episode the trajectories, so bit-for-bit reproduction needs the same one; ``OPENBLAS_CORETYPE`` forces it."""
+    """The CPU kernel that SciPy's OpenBLAS chose. The entry points keep it out of JAX's programs
+    (:func:`walker.numerics.blas_free_linalg`); before that, jaxlib's LAPACK calls (MJX's Cholesky) ran on it
+    and another kernel changed the last bits of every trajectory."""
     import ctypes
 
     import scipy
@@ -114,7 +123,8 @@ def info_lines(params_path: str | Path) -> tuple[bool, list[str]]:
     lines.append(f"mujoco rendering: {rendering}")
     lines.append(f"jax compilation cache: {enable_compilation_cache()}")
     lines.append(f"cpu cores: {os.cpu_count()}")
-    lines.append(f"openblas kernel: {openblas_kernel()}")
+    lines.append(f"openblas kernel: {openblas_kernel()} (not used by the pipeline's JAX programs)")
+    lines.append(f"xla cpu isa: {xla_cpu_isa()}")
     valid, message = params_status(params_path)
     lines.append(f"params ({params_path}): {message}")
     return valid, lines

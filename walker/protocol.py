@@ -144,7 +144,7 @@ def measure(
     params: Any = (),
 ) -> tuple[Trajectories, EpisodeMetrics]:
     """Roll out over ``conditions`` and score every episode by the protocol."""
-    traj = run_rollouts(rollout, conditions, seed, ev.rollout_batch, label, params)
+    traj = run_rollouts(rollout, conditions, seed, ev.rollout_batch, label, params, ev.rollout_devices)
     return traj, episode_metrics(traj.obs, traj.alive, traj.fell, traj.x, traj.work, traj.mass, w.control_dt, ev, body)
 
 

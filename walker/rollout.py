@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from brax.envs.base import Env
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from walker.config import ConditionRanges, Interval, WalkerConfig
 from walker.policy import PolicyFile
@@ -193,6 +194,21 @@ def start_states(env: Env, seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(qpos, np.float64), np.asarray(qvel, np.float64)
 
 
+def episode_sharding(devices: int, batch: int) -> NamedSharding | None:
+    """How a chunk of ``batch`` episodes is split over ``min(devices, local devices)`` XLA devices; None for one.
+
+    On a CPU, :func:`walker.runtime.prepare_process` gives XLA one device per
+    core, and one device runs a vmapped step on about one core.
+    """
+    available = jax.local_devices()
+    n = min(devices, len(available))
+    if n <= 1:
+        return None
+    if batch % n:
+        raise ValueError(f"a rollout batch of {batch} episodes does not split over {n} devices")
+    return NamedSharding(Mesh(np.array(available[:n]), ("episodes",)), PartitionSpec("episodes"))
+
+
 def run_rollouts(
     rollout: Callable[..., Any],
     conditions: Conditions,
@@ -200,16 +216,24 @@ def run_rollouts(
     batch: int,
     label: str = "rollout",
     params: Any = (),
+    devices: int = 1,
 ) -> Trajectories:
-    """Run ``rollout`` with policy ``params`` over all conditions in fixed-size chunks (one compile)."""
+    """Run ``rollout`` with policy ``params`` over all conditions in chunks of ``batch`` episodes (one compile per chunk
+    size; fewer conditions than ``batch`` make one smaller chunk), each chunk split over ``devices`` devices (see
+    :func:`episode_sharding`)."""
     n = len(conditions)
     keys = episode_keys(seed, n)
+    batch = min(batch, -(-n // devices) * devices)  # a small set is not padded to a whole batch
+    sharding = episode_sharding(devices, batch)
     parts = []
     start = time.time()
     for lo in range(0, n, batch):
         idx = np.arange(lo, lo + batch) % n  # the last chunk is padded by wrapping around
         c = conditions.take(idx)
-        out = rollout(params, *(getattr(c, name) for name in CONDITION_NAMES), keys[idx])
+        per_episode = [getattr(c, name) for name in CONDITION_NAMES] + [keys[idx]]
+        if sharding is not None:
+            per_episode = jax.device_put(per_episode, sharding)
+        out = rollout(params, *per_episode)
         keep = min(batch, n - lo)
         *per_step, mass = (np.asarray(a) for a in out)
         parts.append([a[:, :keep] for a in per_step] + [mass[:keep]])

@@ -104,7 +104,7 @@ def sample_efficiency(ppo_runs: Mapping[str, Sequence[Mapping]], pre_ppo_env_ste
 
     ``ppo_runs`` maps a variant ("bc", "scratch") to its runs' ``results/ppo/*.json``;
     ``pre_ppo_env_steps`` maps a variant to the env steps its curriculum took before PPO
-    (FSM demos and DAgger rollouts for ``bc``; the critic warm-up is inside PPO's steps).
+    (FSM demos and DAgger rollouts for ``bc``, which also feed the offline critic; a critic warm-up is inside PPO's steps).
     ``ratio_ppo_only`` counts PPO's steps alone, ``ratio_charged`` adds the curriculum's;
     a ratio > 1 means PPO from BC needed that many times fewer steps.
     """

@@ -88,8 +88,8 @@ def sample_efficiency_table(summary: Mapping[str, Any]) -> str:
               "env steps before PPO", "median, charged")
     notes = [f"Threshold: {se['threshold']:g} on the suite. A run that never reached it is censored, not counted as its budget; "
              "the median counts censored runs as later than every run that reached it. Charged: PPO's steps plus every env step "
-             "the curriculum took before PPO (FSM demos and DAgger rollouts, each episode up to its fall; the critic warm-up is "
-             "part of PPO's steps)."]
+             "the curriculum took before PPO (FSM demos and DAgger rollouts, each episode up to its fall; the offline critic is fitted "
+             "on those same steps, and a critic warm-up, where configured, is part of PPO's steps)."]
     for criterion, what in (("success", "success"), ("walking", "walking success")):
         notes.append(f"Ratio scratch / BC on {what}: {ratio_cell(se[criterion]['ratio_ppo_only'])} (PPO steps only), "
                      f"{ratio_cell(se[criterion]['ratio_charged'])} (charged).")

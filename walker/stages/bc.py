@@ -107,7 +107,7 @@ def _clone(params: Params, system_file: str, demos_file: str, demos_json: str, o
         key, sub = jax.random.split(key)
         model = fit(model, x_train, y_train, x_val, y_val, cfg, cfg.epochs, sub, log_epoch).model
         result = dagger(model, x_train, y_train, x_val, y_val, obs_mean, obs_std, cfg, dagger_rollout, w.randomization,
-                        ev.rollout_batch, key, check=closed_loop_check, on_epoch=log_epoch)
+                        ev.rollout_batch, key, check=closed_loop_check, on_epoch=log_epoch, devices=ev.rollout_devices)
 
     model = result.model
     nominal_traj, nominal, closed_loop = result.checks[-1]
