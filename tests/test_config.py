@@ -140,3 +140,29 @@ def test_every_field_is_documented():
     lines = describe(Params)
     assert len(lines) > 40
     assert all(line.split(": ", 1)[1].strip() for line in lines), [l for l in lines if not l.split(": ", 1)[1].strip()]
+
+
+def test_the_documented_gpu_overrides_make_a_valid_configuration():
+    """docs/benchmarks.md's `dvc exp run -S ...` for a GPU, applied to params.yaml, loads (so the doc cannot rot)."""
+    import re
+
+    import yaml
+
+    from walker.config import params_from_dict
+
+    doc = (REPO / "docs" / "benchmarks.md").read_text()
+    block = doc.split("<!-- gpu-overrides:begin -->")[1].split("<!-- gpu-overrides:end -->")[0]
+    overrides = re.findall(r"-S (\S+)=(\S+)", block)
+    assert len(overrides) >= 4
+    data = yaml.safe_load((REPO / "params.yaml").read_text())
+    for key, value in overrides:
+        *path, last = key.split(".")
+        node = data
+        for part in path:
+            node = node.setdefault(part, {})
+        node[last] = yaml.safe_load(value)
+    p = params_from_dict(data)
+    for variant in ("bc", "scratch"):
+        cfg = p.ppo.for_variant(variant)
+        assert cfg.batch_size * cfg.num_minibatches * cfg.unroll_length == cfg.eval_every_steps or variant == "scratch"
+    assert p.ppo.num_envs == 2560
