@@ -130,3 +130,41 @@ def test_diverging_run_stops_with_a_clear_error_and_writes_nothing(params, tiny_
     with pytest.raises(TrainingDiverged, match=r"ppo seed 0.*(NaN|nan)"):
         ppo_stage.run(p, "scratch", 0, str(tmp_path / "system.pkl"), "unused", "unused", str(out / "model"), str(out / "r.json"), str(out / "live"))
     assert not (out / "model").exists() and not (out / "r.json").exists()
+
+
+def test_bc_coefficient_anneals_with_the_env_steps_the_normaliser_counted(params):
+    from walker.ppo import bc_coefficient, env_steps_seen
+
+    cfg = dataclasses.replace(params.ppo, bc_coef=2.0, bc_anneal_steps=1000)
+    policy = random_policy(2)
+    state = normalizer_from_policy(policy, cfg.bc_normalizer_count)
+    assert float(env_steps_seen(state, cfg.bc_normalizer_count)) == 0 and float(bc_coefficient(cfg, state)) == 2.0
+    obs = jnp.asarray(np.random.default_rng(0).normal(size=(500, policy.obs_size)), jnp.float32)
+    state = running_statistics.update(state, obs)  # what Brax does with each training step's observations
+    assert float(env_steps_seen(state, cfg.bc_normalizer_count)) == 500
+    assert float(bc_coefficient(cfg, state)) == pytest.approx(1.0)
+    state = running_statistics.update(state, jnp.concatenate([obs, obs]))
+    assert float(bc_coefficient(cfg, state)) == 0.0
+
+
+def test_bc_regularised_ppo_pulls_towards_the_clone_and_lets_go(mjx_env, tiny_ppo):
+    """A tiny seeded run with the BC term: Brax reports it, its weight falls to zero, and the loss is restored after."""
+    from brax.training.agents.ppo import train as ppo_train
+
+    from walker.ppo import train
+
+    cfg = dataclasses.replace(tiny_ppo, num_timesteps=160, eval_every_steps=40, critic_warmup_steps=0, bc_coef=1.0,
+                              bc_anneal_steps=80, value_hidden_sizes=(8,))
+    policy = random_policy(7, sizes=(18, *cfg.policy_hidden_sizes, 3), activation=cfg.activation)
+    seen: list[tuple[int, float, float]] = []
+
+    def on_progress(step: int, metrics: dict) -> None:
+        if "training/bc_coef" in metrics:
+            seen.append((step, float(metrics["training/bc_coef"]), float(metrics["training/bc_loss"])))
+
+    original = ppo_train.ppo_losses.compute_ppo_loss
+    train(mjx_env, PpoRun(cfg=cfg, seed=0, init=policy, num_timesteps=cfg.num_timesteps), lambda step, p: None, on_progress)
+    assert ppo_train.ppo_losses.compute_ppo_loss is original
+    coefs = [c for _, c, _ in seen]
+    assert coefs[0] > 0 and coefs[-1] == 0 and coefs == sorted(coefs, reverse=True), seen
+    assert all(np.isfinite(loss) and loss >= 0 for _, _, loss in seen)

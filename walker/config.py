@@ -234,46 +234,44 @@ class ReportConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class BcConfig:
-    """Behaviour cloning of the FSM expert, with optional DAgger rounds (block `bc`)."""
+class FitConfig:
+    """How an MLP is fitted by minibatch regression (walker.bc.fit): shared by blocks `bc` and `critic`."""
 
-    hidden_sizes: tuple[int, ...] = _field("hidden layer widths of the MLP policy", range=(1, 4096))
-    activation: str = _field("activation after each hidden layer", choices=ACTIVATIONS)
-    loss: str = _field("loss between the squashed output and the expert's action", choices=("mse", "huber", "l1"))
-    huber_delta: float = _field("where the huber loss turns from quadratic to linear", range=(1e-4, 10.0))
-    action_limit: float = _field("expert actions are clipped to +-this before fitting, so tanh targets stay finite", range=(0.5, 0.9999))
+    loss: str = _field("regression loss", choices=("mse", "huber", "l1"))
+    huber_delta: float = _field("where the huber loss turns from quadratic to linear", range=(1e-4, 100.0))
     learning_rate: float = _field("peak Adam learning rate", range=(1e-6, 1.0))
     lr_schedule: str = _field("learning-rate schedule over each training phase", choices=("constant", "cosine"))
     weight_decay: float = _field("decoupled weight decay (AdamW)", range=(0.0, 1.0))
-    batch_size: int = _field("minibatch size (pairs)", range=(1, 1_000_000))
-    epochs: int = _field("epochs of the initial fit on the expert demos", range=(1, 100_000))
+    batch_size: int = _field("minibatch size (samples)", range=(1, 1_000_000))
     early_stopping_patience: int = _field("stop after this many epochs without a better validation loss and keep the best; 0 = run every epoch", range=(0, 100_000))
-    val_fraction: float = _field("fraction of demo episodes held out for validation (split by episode)", range=(0.01, 0.9))
-    dagger_rounds: int = _field("DAgger rounds after the initial fit (0 = plain behaviour cloning)", range=(0, 1000))
-    dagger_episodes: int = _field("learner episodes labelled by the FSM per DAgger round", range=(1, 1_000_000))
-    dagger_epochs: int = _field("training epochs on the aggregated data after each DAgger round", range=(1, 100_000))
-    seed: int = _field("PRNG seed for initialisation, split, shuffling and DAgger starts", range=(0, 2**31 - 1))
+    val_fraction: float = _field("fraction of episodes held out for validation (split by episode)", range=(0.01, 0.9))
+    seed: int = _field("PRNG seed for initialisation, split and shuffling", range=(0, 2**31 - 1))
 
 
 @dataclasses.dataclass(frozen=True)
-class CriticConfig:
+class BcConfig(FitConfig):
+    """Behaviour cloning of the FSM expert, with optional DAgger rounds (block `bc`); the loss compares the squashed
+    output with the expert's action, and the seed also seeds the DAgger starts."""
+
+    hidden_sizes: tuple[int, ...] = _field("hidden layer widths of the MLP policy", range=(1, 4096))
+    activation: str = _field("activation after each hidden layer", choices=ACTIVATIONS)
+    action_limit: float = _field("expert actions are clipped to +-this before fitting, so tanh targets stay finite", range=(0.5, 0.9999))
+    epochs: int = _field("epochs of the initial fit on the expert demos", range=(1, 100_000))
+    dagger_rounds: int = _field("DAgger rounds after the initial fit (0 = plain behaviour cloning)", range=(0, 1000))
+    dagger_episodes: int = _field("learner episodes labelled by the FSM per DAgger round", range=(1, 1_000_000))
+    dagger_epochs: int = _field("training epochs on the aggregated data after each DAgger round", range=(1, 100_000))
+
+
+@dataclasses.dataclass(frozen=True)
+class CriticConfig(FitConfig):
     """The offline critic: the clone's value regressed on the demos' and DAgger's returns (block `critic`).
 
     Its shape, activation, discount and reward scaling are PPO's (``ppo.value_hidden_sizes``,
     ``ppo.activation``, ``ppo.discounting``, ``ppo.reward_scaling``), so PPO can start from it.
     """
 
-    loss: str = _field("loss between the predicted and the observed scaled return", choices=("mse", "huber", "l1"))
-    huber_delta: float = _field("where the huber loss turns from quadratic to linear", range=(1e-4, 100.0))
-    learning_rate: float = _field("peak Adam learning rate", range=(1e-6, 1.0))
-    lr_schedule: str = _field("learning-rate schedule", choices=("constant", "cosine"))
-    weight_decay: float = _field("decoupled weight decay (AdamW)", range=(0.0, 1.0))
-    batch_size: int = _field("minibatch size (steps)", range=(1, 1_000_000))
     epochs: int = _field("passes over the steps", range=(1, 100_000))
-    early_stopping_patience: int = _field("stop after this many epochs without a better validation loss and keep the best; 0 = run every epoch", range=(0, 100_000))
-    val_fraction: float = _field("fraction of episodes held out for validation (split by episode)", range=(0.01, 0.9))
     tail_window: int = _field("an episode cut off by the time limit continues with the mean reward of its last this many steps", range=(1, 100_000))
-    seed: int = _field("PRNG seed for initialisation, split and shuffling", range=(0, 2**31 - 1))
 
 
 PPO_VARIANTS = ("bc", "scratch")
@@ -306,6 +304,8 @@ class PpoConfig:
     critic_init: str = _field("bc variant: the critic starts from the offline regression (stage `critic`) or fresh", choices=("offline", "fresh"))
     critic_warmup_steps: int = _field("bc variant: env steps training only the critic under the frozen cloned actor (counted in num_timesteps); 0 = none", range=(0, 10**10))
     devices: int = _field("XLA devices PPO spreads its environments over (one per CPU core up to this many); fixed, so a host with more cores computes the same bits", range=(1, 4096))
+    bc_coef: float = _field("bc variant: weight of a behaviour-cloning term (squared distance to the clone's action) in the policy loss; 0 = off", range=(0.0, 1e6))
+    bc_anneal_steps: int = _field("bc variant: env steps over which bc_coef falls linearly to zero", range=(1, 10**10))
     bc_normalizer_count: int = _field("observations the BC normaliser counts as; large keeps it nearly fixed under PPO's updates", range=(1, 2**40))
     variant_overrides: dict[str, dict[str, float]] = _field(
         "per variant (bc, scratch), settings of this block that differ for it, e.g. {scratch: {learning_rate: 0.0003}}", default=None

@@ -16,9 +16,11 @@ outputs ``2 * action_size`` values: the pre-tanh mean ``loc`` and a raw scale
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
-from typing import Any, Callable
+import types
+from typing import Any, Callable, Iterator
 
 import jax
 import jax.numpy as jnp
@@ -35,6 +37,7 @@ from walker.config import PpoConfig
 from walker.critic import CriticFile, brax_value_params
 from walker.errors import TrainingDiverged
 from walker.policy import PolicyFile, as_numpy
+from walker.policy import apply as policy_apply
 
 MIN_STD = 1e-3
 """Brax's NormalTanhDistribution adds this to softplus(s)."""
@@ -226,6 +229,53 @@ def _train_kwargs(env: Env, run: PpoRun) -> dict[str, Any]:
     )
 
 
+def env_steps_seen(normalizer: running_statistics.RunningStatisticsState, start_count: int) -> jax.Array:
+    """Env steps PPO has trained on, read from the observation normaliser: Brax adds every training step's
+    observations (one per env step, summed over devices) to its count, which a seeded run starts at ``start_count``.
+
+    The count is a 64-bit integer in two 32-bit halves; the difference is taken in integers, since a float32
+    of a count near ``start_count`` (1e9) would be off by up to 64.
+    """
+    count = normalizer.count
+    start_hi, start_lo = jnp.uint32(start_count >> 32), jnp.uint32(start_count & 0xFFFFFFFF)
+    lo = jnp.asarray(count.lo, jnp.uint32) - start_lo  # modulo 2^32
+    hi = jnp.asarray(count.hi, jnp.uint32) - start_hi - (jnp.asarray(count.lo, jnp.uint32) < start_lo).astype(jnp.uint32)
+    return hi.astype(jnp.float32) * jnp.float32(2.0**32) + lo.astype(jnp.float32)
+
+
+def bc_coefficient(cfg: PpoConfig, normalizer: running_statistics.RunningStatisticsState) -> jax.Array:
+    """``ppo.bc_coef`` annealed linearly to zero over the first ``ppo.bc_anneal_steps`` env steps of the run."""
+    seen = env_steps_seen(normalizer, cfg.bc_normalizer_count)
+    return cfg.bc_coef * jnp.clip(1.0 - seen / cfg.bc_anneal_steps, 0.0, 1.0)
+
+
+@contextlib.contextmanager
+def bc_regularised_loss(cfg: PpoConfig, clone: PolicyFile, action_size: int) -> Iterator[None]:
+    """While active, Brax's PPO loss gains ``bc_coefficient * mean((tanh(actor mean) - clone action)^2)``.
+
+    Brax's ``train`` looks its loss up as ``ppo_losses.compute_ppo_loss`` when it
+    builds the training step; this swaps that module reference for a namespace
+    whose ``compute_ppo_loss`` wraps the original, and restores it on exit. The
+    coefficient anneals with the env steps read from the normaliser
+    (:func:`env_steps_seen`), since the loss sees no step counter. The clone's
+    weights are constants of the compiled step (one clone for every seed).
+    """
+    original = ppo_train.ppo_losses
+
+    def compute_ppo_loss(params, normalizer_params, data, rng, ppo_network, **kwargs):
+        loss, metrics = original.compute_ppo_loss(params, normalizer_params, data, rng, ppo_network, **kwargs)
+        outputs = ppo_network.policy_network.apply(normalizer_params, params.policy, data.observation)
+        bc_loss = jnp.mean((jnp.tanh(outputs[..., :action_size]) - policy_apply(clone, data.observation, jnp)) ** 2)
+        coef = bc_coefficient(cfg, normalizer_params)
+        return loss + coef * bc_loss, {**metrics, "bc_loss": bc_loss, "bc_coef": coef}
+
+    ppo_train.ppo_losses = types.SimpleNamespace(**{**vars(original), "compute_ppo_loss": compute_ppo_loss})
+    try:
+        yield
+    finally:
+        ppo_train.ppo_losses = original
+
+
 def initial_params(env: Env, run: PpoRun) -> BraxParams:
     """Brax's parameters before any update (``num_timesteps=0``), e.g. to check the conversion."""
     _, params, _ = ppo_train.train(**{**_train_kwargs(env, run), "num_timesteps": 0})
@@ -270,7 +320,9 @@ def train(
                 raise TrainingDiverged(f"{label}: PPO loss became {float(loss)} at {offset + step} env steps ({phase})")
             on_progress(offset + step, {**metrics, "phase": phase})
 
-        _, params, _ = ppo_train.train(**phase_kwargs, progress_fn=progress_fn, policy_params_fn=policy_params_fn)
+        regularised = run.init is not None and cfg.bc_coef > 0 and phase == "ppo"
+        with bc_regularised_loss(cfg, run.init, env.action_size) if regularised else contextlib.nullcontext():
+            _, params, _ = ppo_train.train(**phase_kwargs, progress_fn=progress_fn, policy_params_fn=policy_params_fn)
         check_finite(params[:2], f"{label} after the {phase} phase")
         offset += changes["num_timesteps"]
     return policy_from_brax(params[0], params[1], cfg.activation), offset

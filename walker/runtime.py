@@ -124,10 +124,13 @@ def prepare_process() -> dict[str, str | int | None]:
 
     Each respects a choice the user made in the environment (``XLA_FLAGS``,
     ``XLA_PYTHON_CLIENT_*``); the OpenBLAS variables are never touched
-    (:mod:`walker.numerics` says why). Returns what is in force.
+    (:mod:`walker.numerics` says why). Returns what it set; nothing once JAX has
+    started a backend in this process (XLA has read its flags then).
     """
     from walker.numerics import pin_cpu_isa
 
+    if _jax_started():  # called again in a process that already computes (e.g. `walker` commands inside the tests)
+        return {"cpu_max_isa": None, "cpu_devices": None}
     isa = pin_cpu_isa()
     devices = use_all_cpu_cores()
     share_gpu_memory()
