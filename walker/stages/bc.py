@@ -24,7 +24,7 @@ from walker.protocol import horizon_steps, measure, protocol_sets
 from walker.rollout import learned_policy, make_rollout, policy_arrays
 
 PARAMS = ("walker", "fsm", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
-          "evaluate.min_speed_mps", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "bc")
+          "evaluate.min_speed_mps", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "evaluate.rollout_devices", "bc")
 
 
 def expert_distance(demos_json: str) -> float:

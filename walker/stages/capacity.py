@@ -16,7 +16,7 @@ from walker.ppo import train as ppo_train
 from walker.protocol import suite_scorer
 
 PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds", "evaluate.min_speed_mps", "evaluate.steady",
-          "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch",
+          "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "evaluate.rollout_devices",
           "ppo", "capacity.networks.${key}", "capacity.num_timesteps", "capacity.seed")
 
 

@@ -14,7 +14,7 @@ from walker.protocol import horizon_steps, mean_metrics, measure, protocol_sets
 from walker.rollout import make_rollout, random_conditions
 
 PARAMS = ("walker", "fsm", "demos", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
-          "evaluate.min_speed_mps", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch")
+          "evaluate.min_speed_mps", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "evaluate.rollout_devices")
 
 
 def run(params: Params, system_file: str, out_npz: str, out_json: str) -> dict:

@@ -23,7 +23,7 @@ from walker.summary import steps_to_reach
 
 PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
           "evaluate.min_speed_mps", "evaluate.success_threshold", "evaluate.steady", "evaluate.gait", "evaluate.suite",
-          "evaluate.rollout_batch", "ppo.num_timesteps", "ppo.eval_every_steps", "ppo.randomization", "peer")
+          "evaluate.rollout_batch", "evaluate.rollout_devices", "ppo.num_timesteps", "ppo.eval_every_steps", "ppo.randomization", "peer")
 
 
 def run(params: Params, seed: int, system_file: str, out_dir: str, out_json: str, live_dir: str) -> dict:

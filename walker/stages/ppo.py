@@ -22,7 +22,7 @@ from walker.runtime import track_compiles
 from walker.summary import steps_to_reach
 
 PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
-          "evaluate.min_speed_mps", "evaluate.success_threshold", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "ppo")
+          "evaluate.min_speed_mps", "evaluate.success_threshold", "evaluate.steady", "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "evaluate.rollout_devices", "ppo")
 
 
 def run(params: Params, variant: str, seed: int, system_file: str, bc_dir: str, critic_dir: str, out_dir: str, out_json: str,
