@@ -71,6 +71,12 @@ BAD_INPUTS = [
     ("bc.lr_schedule", "step", r"bc\.lr_schedule: 'step' is not allowed"),
     ("bc.epochs", _DELETE, r"missing key bc\.epochs"),
     ("bc", _DELETE, r"missing key bc "),
+    ("adr.limits.slope_deg", [9.0, 20.0], r"adr\.limits\.slope_deg \[9\.0, 20\.0\] must contain ppo\.randomization\.slope_deg \[8\.0, 15\.0\]"),
+    ("adr.update_every_steps", 30000, r"adr\.num_timesteps \(1024000\) must be a multiple of adr\.update_every_steps"),
+    ("adr.update_every_steps", 10240, r"adr\.update_every_steps \(10240\) must be a multiple of PPO's env steps per training step"),
+    ("adr.lower", 0.9, r"adr\.lower \(0\.9\) must not exceed adr\.upper"),
+    ("adr.step.push_impulse_ns", -1.0, r"adr\.step\.push_impulse_ns: -1\.0 is out of range"),
+    ("evaluate.envelope_map.groups", ["ppo_big"], r"evaluate\.envelope_map\.groups\[0\]: 'ppo_big' is not allowed"),
 ]
 
 

@@ -44,6 +44,10 @@ TINY = {
     ("ppo", "value_hidden_sizes"): [16],
     (None, "seeds"): [0],
     ("evaluate", "sweeps"): {"slope_deg": [10.0, 14.0], "push_impulse_ns": [0.0, 6.0], "cases_per_point": 2},
+    ("evaluate", "envelope_map"): {"slope_deg": [10.0, 14.0], "push_impulse_ns": [0.0, 6.0], "cases_per_point": 1, "groups": ["fsm", "ppo_wide"]},
+    ("adr", "num_timesteps"): 80,  # two range updates of 40 env steps (one training step each)
+    ("adr", "update_every_steps"): 40,
+    ("adr", "boundary_cases"): 1,
     ("evaluate", "native_workers"): 1,
     ("report", "video_seconds"): 0.2,
     ("report", "video_width"): 64,
@@ -65,7 +69,7 @@ BENCH_KEYS = (
     "env_ctrl_steps_per_s", "ppo_env_steps_per_s", "ppo_fraction_of_native", "device", "by_batch",
 )
 SUMMARY_KEYS = ("success_nominal", "success_suite", "success_suite_native", "distance_m", "speed_mps", "cost_of_transport")
-PLOTS = ("sample_efficiency.png", "robustness.png", "gait.png", "summary.png")
+PLOTS = ("sample_efficiency.png", "robustness.png", "gait.png", "summary.png", "adr_ranges.png", "envelope_map.png")
 PPO_RUNS = ("bc-0", "scratch-0")
 PPO_KEYS = (
     "variant", "seed", "env_steps", "wall_clock_s", "train_steps_per_s", "success_suite_start",
@@ -152,7 +156,7 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     root, env = tiny_repo
     dvc = [sys.executable, "-m", "dvc"]
     first = _run(dvc + ["repro"], root, env)
-    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), "evaluate", "web", "report", "bench", "solvers"):
+    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), "ppo_wide@0", "evaluate", "web", "report", "bench", "solvers"):
         assert f"Running stage '{stage}'" in first
     assert "capacity" not in first  # a separate pipeline
     web = json.loads((root / "results/web.json").read_text())
@@ -184,8 +188,16 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
         assert load_policy(root / f"models/ppo/{run}").metadata["variant"] == run.split("-")[0]
         assert (root / f"results/ppo_live/{run}/plots/metrics/eval/success_suite.tsv").is_file()
 
+    wide = json.loads((root / "results/ppo_wide/wide-0.json").read_text())
+    assert wide["env_steps"] == 80 and [h["env_steps"] for h in wide["history"]] == [0, 40, 80]
+    assert load_policy(root / "models/ppo_wide/wide-0").metadata["source"] == "ppo_wide"
+    assert (root / "results/ppo_wide_live/wide-0/plots/metrics/adr/slope_deg_low.tsv").is_file()
+    evaluation = json.loads((root / "results/evaluation.json").read_text())
+    assert set(evaluation["envelope_map"]) == {"fsm", "ppo_wide"}
+    assert evaluation["envelope_map"]["ppo_wide"]["run"] == "ppo_wide-0" and len(evaluation["envelope_map"]["fsm"]["walking"]) == 2
+
     summary = json.loads((root / "results/summary.json").read_text())
-    for name in ("fsm", "bc", "ppo_bc", "ppo_scratch"):
+    for name in ("fsm", "bc", "ppo_bc", "ppo_scratch", "ppo_wide"):
         assert set(SUMMARY_KEYS) <= set(summary[name]), name
     race = summary["sample_efficiency"]
     assert race["pre_ppo_env_steps"]["bc"] > 0 and race["pre_ppo_env_steps"]["scratch"] == 0  # demos and DAgger charged
@@ -195,7 +207,7 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
         assert (root / "results/plots" / name).stat().st_size > 10_000, name
     assert "## Per policy group" in (root / "results/report.md").read_text()  # the generated result tables
     videos = json.loads((root / "results/videos/index.json").read_text())["videos"]
-    assert len(videos) == 8 and all(Path(root / v["video"]).stat().st_size > 0 for v in videos)
+    assert len(videos) == 10 and all(Path(root / v["video"]).stat().st_size > 0 for v in videos)
     assert (root / "results/videos/ppo_bc_pushed.keyframes.xml").is_file()
     shown = _run(dvc + ["exp", "show", "--no-pager", "--md"], root, env)
     assert "ppo_bc.success_suite_native" in shown  # the summary is the top-level metrics file
@@ -223,6 +235,9 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     assert "Running stage 'bc'" not in resumed and "Running stage 'demos'" not in resumed
     for run in PPO_RUNS:
         assert _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}") == built[run], f"{run}: rerun after interruption differs"
+    wide_md5 = _lock_md5(root, "ppo_wide@0", "models/ppo_wide/wide-0")  # ranges moved by a host callback, at fixed points
+    _run(dvc + ["repro", "--force", "--single-item", "ppo_wide@0"], root, env)
+    assert _lock_md5(root, "ppo_wide@0", "models/ppo_wide/wide-0") == wide_md5, "a wide run must rerun to the same bits"
     _run(dvc + ["repro", "--force", "--single-item", "demos"], root, env)
     assert _lock_md5(root, "demos", "data/demos.npz") == demos_md5, "same params and seed must give bit-identical demos"
 

@@ -172,6 +172,16 @@ class SweepConfig:
     cases_per_point: int = _field("episodes per sweep point (different starts)", range=(1, 100_000))
 
 
+@dataclasses.dataclass(frozen=True)
+class EnvelopeMapConfig:
+    """The two-factor map: success on a grid of slope x push, every other condition nominal (block `evaluate.envelope_map`)."""
+
+    slope_deg: tuple[float, ...] = _field("slopes (deg) of the map's rows", range=(0.0, 30.0))
+    push_impulse_ns: tuple[float, ...] = _field("push impulses (N s) of the map's columns; push times drawn from evaluate.suite.push_time_s", range=(-100.0, 100.0))
+    cases_per_point: int = _field("episodes per cell (different starts)", range=(1, 100_000))
+    groups: tuple[str, ...] = _field("policy groups whose best run (by suite walking) is mapped", choices=("fsm", "bc", "ppo_bc", "ppo_scratch", "ppo_wide"))
+
+
 SWEEP_QUANTITIES = ("slope_deg", "push_impulse_ns")
 """The fields of :class:`SweepConfig` that are sweeps (the evaluate stage runs each, the report plots each)."""
 
@@ -211,6 +221,7 @@ class EvaluateConfig:
     rollout_batch: int = _field("episodes simulated at once in batched MJX rollouts", range=(1, 65536))
     rollout_devices: int = _field("XLA devices a rollout batch is split over (one per CPU core up to this many); fixed, so a host with more cores computes the same bits", range=(1, 4096))
     sweeps: SweepConfig = _field("one-factor robustness sweeps of the evaluate stage (success against slope and push)")
+    envelope_map: EnvelopeMapConfig = _field("two-factor map (slope x push) of the evaluate stage for the best policies")
     native_workers: int = _field("processes for the native-MuJoCo transfer check (the evaluate stage)", range=(1, 256))
 
     def __post_init__(self) -> None:
@@ -369,6 +380,50 @@ PPO_OVERRIDABLE = (
 
 
 @dataclasses.dataclass(frozen=True)
+class AdrFactors:
+    """One number per factor that ADR moves (block `adr.step`)."""
+
+    slope_deg: float = _field("ramp slope (deg)", range=(0.0, 30.0))
+    push_impulse_ns: float = _field("push impulse (N s)", range=(0.0, 100.0))
+    friction_scale: float = _field("friction multiplier", range=(0.0, 5.0))
+    torso_mass_scale: float = _field("torso mass multiplier", range=(0.0, 10.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class AdrLimits:
+    """How far ADR may widen each factor's training range (block `adr.limits`)."""
+
+    slope_deg: Interval = _field("ramp slope (deg)")
+    push_impulse_ns: Interval = _field("push impulse (N s)")
+    friction_scale: Interval = _field("friction multiplier")
+    torso_mass_scale: Interval = _field("torso mass multiplier")
+
+
+@dataclasses.dataclass(frozen=True)
+class AdrConfig:
+    """Stage `ppo_wide@<seed>`: PPO from the BC-seeded PPO policy under automatic domain randomisation (block `adr`).
+
+    The ranges start at ``ppo.randomization`` (the box PPO from BC trained in) and move between
+    ``limits`` by ``step``; every other PPO setting is block ``ppo``'s for the bc variant.
+    """
+
+    num_timesteps: int = _field("env steps of each run (a multiple of update_every_steps)", range=(1, 10**10))
+    update_every_steps: int = _field("env steps between range updates (a multiple of PPO's env steps per training step)", range=(1, 10**10))
+    boundary_cases: int = _field("episodes per boundary and update (8 boundaries: 4 factors x low, high), of evaluate.episode_seconds", range=(1, 100_000))
+    upper: float = _field("a boundary whose walking success is at least this moves outward", range=(0.0, 1.0))
+    lower: float = _field("a boundary whose walking success is below this moves inward (never inside ppo.randomization)", range=(0.0, 1.0))
+    step: AdrFactors = _field("how far a boundary moves per update")
+    limits: AdrLimits = _field("hard limits of the training ranges")
+    bc_coef: float = _field("weight of the squared distance to the starting policy's action in the policy loss, annealed over ppo.bc_anneal_steps; 0 = off", range=(0.0, 1e6))
+
+    def __post_init__(self) -> None:
+        if self.lower > self.upper:
+            raise ConfigError(f"adr.lower ({self.lower}) must not exceed adr.upper ({self.upper})")
+        if self.num_timesteps % self.update_every_steps:
+            raise ConfigError(f"adr.num_timesteps ({self.num_timesteps}) must be a multiple of adr.update_every_steps ({self.update_every_steps})")
+
+
+@dataclasses.dataclass(frozen=True)
 class SolverSetting:
     """One constraint-solver setting of MuJoCo and MJX."""
 
@@ -431,6 +486,7 @@ class Params:
     bc: BcConfig = _field("behaviour cloning stage")
     critic: CriticConfig = _field("offline critic stage")
     ppo: PpoConfig = _field("PPO stages")
+    adr: AdrConfig = _field("wide PPO stages: automatic domain randomisation from the BC-seeded PPO policies")
     seeds: tuple[int, ...] = _field("training seeds (one PPO run per variant and seed)", range=(0, 2**31 - 1))
     report: ReportConfig = _field("report stage: videos and keyframes")
     bench: BenchConfig = _field("benchmarks and the solver table")
@@ -444,12 +500,27 @@ class Params:
                 f"must equal bc.hidden_sizes {list(self.bc.hidden_sizes)} and bc.activation '{self.bc.activation}', "
                 "so the bc variant can start from the cloned policy"
             )
+        self._check_adr()
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError(f"seeds: {list(self.seeds)} has duplicates")
         for key, rate in (("report.video_fps", self.report.video_fps), ("report.keyframe_hz", self.report.keyframe_hz)):
             ratio = self.walker.control_hz / rate
             if abs(ratio - round(ratio)) > 1e-6:
                 raise ConfigError(f"{key}: {rate:g} must divide walker.control_hz = {self.walker.control_hz:g}")
+
+    def _check_adr(self) -> None:
+        per_iteration = self.ppo.batch_size * self.ppo.num_minibatches * self.ppo.unroll_length
+        if self.adr.update_every_steps % per_iteration:
+            raise ConfigError(
+                f"adr.update_every_steps ({self.adr.update_every_steps}) must be a multiple of PPO's env steps per training step, "
+                f"ppo.batch_size x ppo.num_minibatches x ppo.unroll_length = {per_iteration}"
+            )
+        for name in ("slope_deg", "push_impulse_ns", "friction_scale", "torso_mass_scale"):
+            start, limit = getattr(self.ppo.randomization, name), getattr(self.adr.limits, name)
+            if not limit.low <= start.low <= start.high <= limit.high:
+                raise ConfigError(
+                    f"adr.limits.{name} [{limit.low}, {limit.high}] must contain ppo.randomization.{name} [{start.low}, {start.high}], where ADR starts"
+                )
 
 
 _INTERVAL_LIMITS: dict[str, tuple[float, float]] = {

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -128,3 +129,16 @@ def brax_value_params(critic: CriticFile) -> dict:
 
     return {"params": {f"hidden_{i}": {"kernel": jnp.asarray(w), "bias": jnp.asarray(b)}
                        for i, (w, b) in enumerate(zip(critic.weights, critic.biases))}}
+
+
+def critic_from_brax(value_params: dict, normalizer: Any, activation: str, discounting: float, reward_scaling: float) -> CriticFile:
+    """A Brax PPO critic (value parameters and the run's observation normaliser) as a critic file, so a later PPO run
+    can start from it (the inverse of :func:`brax_value_params`)."""
+    layers = value_params["params"]
+    n = len(layers)
+    return CriticFile(
+        weights=tuple(np.asarray(layers[f"hidden_{i}"]["kernel"]) for i in range(n)),
+        biases=tuple(np.asarray(layers[f"hidden_{i}"]["bias"]) for i in range(n)),
+        activation=activation, discounting=float(discounting), reward_scaling=float(reward_scaling),
+        obs_mean=np.asarray(normalizer.mean), obs_std=np.asarray(normalizer.std),
+    )

@@ -15,6 +15,7 @@ POLICY_STYLE = {
     "bc": ("BC clone", "#1f77b4"),
     "ppo_bc": ("PPO from BC", "#d62728"),
     "ppo_scratch": ("PPO from scratch", "#2ca02c"),
+    "ppo_wide": ("PPO wide (ADR)", "#ff7f0e"),
     "peer_sb3": ("SB3 PPO (peer)", "#9467bd"),
 }
 """group -> (legend label, colour), the same in every figure"""
@@ -82,35 +83,97 @@ def sample_efficiency(
     return _save(fig, path)
 
 
-def robustness(sweeps: Mapping[str, Mapping[str, Any]], train_ranges: Mapping[str, tuple[float, float]], path: str | Path) -> Path:
-    """Success against slope and against push impulse: per policy group the mean over seeds (thick)
-    and each seed (thin).
+SWEEP_LABELS = {
+    "slope_deg": ("ramp slope (deg)", "against slope (no push)"),
+    "push_impulse_ns": ("push impulse (N s, + = downhill; 0.1 s at a random time in 2-8 s)", "against a push (nominal slope)"),
+}
 
-    ``sweeps[quantity][group]`` = {"values": (p,), "success": (seeds, p)};
-    ``train_ranges`` marks the range PPO trained on.
+
+def robustness(
+    sweeps: Mapping[str, Mapping[str, Any]], train_ranges: Mapping[str, Mapping[str, tuple[float, float]]], path: str | Path
+) -> Path:
+    """Success (top) and walking success (bottom) against slope and against push: per policy group the mean over seeds
+    (thick) and each seed (thin), and each group's training range as a strip of its colour along the bottom.
+
+    ``sweeps[quantity][group]`` = {"values": (p,), "success": (seeds, p), "walking": (seeds, p)};
+    ``train_ranges[group][quantity]`` = (low, high), for the groups that trained on a range.
     """
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
-    labels = {"slope_deg": ("ramp slope (deg)", "Success against slope (no push)"),
-              "push_impulse_ns": ("push impulse (N s, + = downhill; 0.1 s at a random time in 2-8 s)", "Success against a push (nominal slope)")}
-    for ax, (quantity, (xlabel, title)) in zip(axes, labels.items()):
-        lo, hi = train_ranges[quantity]
-        ax.axvspan(lo, hi, color="#f2b134", alpha=0.15, lw=0, label="PPO training range")
-        for group, data in sweeps[quantity].items():
-            label, colour = POLICY_STYLE[group]
-            values, success = np.asarray(data["values"]), np.atleast_2d(np.asarray(data["success"]))
-            n = success.shape[0]
-            ax.plot(values, success.mean(axis=0), color=colour, marker="o", ms=4, lw=2, label=label + (f" (mean of {n} seeds; thin: each seed)" if n > 1 else ""))
-            if n > 1:
-                for row in success:
-                    ax.plot(values, row, color=colour, lw=0.8, alpha=0.45)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("success (fraction of episodes)")
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_title(title)
-    handles, names = axes[0].get_legend_handles_labels()
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.4), sharex="col")
+    strips = [g for g in POLICY_STYLE if g in train_ranges]
+    for col, (quantity, (xlabel, title)) in enumerate(SWEEP_LABELS.items()):
+        for row, key in enumerate(("success", "walking")):
+            ax = axes[row, col]
+            for i, group in enumerate(strips):
+                lo, hi = train_ranges[group][quantity]
+                ax.axvspan(lo, hi, ymin=0.005 + 0.025 * i, ymax=0.025 + 0.025 * i, color=POLICY_STYLE[group][1], alpha=0.6, lw=0)
+            for group, data in sweeps[quantity].items():
+                label, colour = POLICY_STYLE[group]
+                values, curve = np.asarray(data["values"]), np.atleast_2d(np.asarray(data[key]))
+                n = curve.shape[0]
+                ax.plot(values, curve.mean(axis=0), color=colour, marker="o", ms=4, lw=2,
+                        label=label + (f" (mean of {n} seeds; thin: each seed)" if n > 1 else ""))
+                if n > 1:
+                    for seed_curve in curve:
+                        ax.plot(values, seed_curve, color=colour, lw=0.8, alpha=0.45)
+            ax.set_ylim(-0.14, 1.02)
+            ax.set_ylabel(f"{key} (fraction of episodes)")
+            ax.set_title(f"{'Success' if key == 'success' else 'Walking success'} {title}", fontsize=10)
+            if row == 1:
+                ax.set_xlabel(xlabel)
+    handles, names = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncols=3, fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.text(0.5, 0.085, "strips along the bottom: each group's training range (" +
+             ", ".join(f"{POLICY_STYLE[g][0]}" for g in strips) + ", bottom up; the wide run's: its final ADR range, mean over seeds)",
+             ha="center", fontsize=8)
+    fig.tight_layout(rect=(0, 0.11, 1, 1))
+    return _save(fig, path)
+
+
+def adr_ranges(runs: Mapping[str, Sequence[Mapping[str, float]]], start: Mapping[str, float], limits: Mapping[str, float],
+               factors: Mapping[str, str], path: str | Path) -> Path:
+    """Each factor's ADR training range (low and high) against env steps, one line pair per run; the start box
+    shaded, the hard limits dashed. ``runs[name]`` is a run's history (``<factor>_low``, ``<factor>_high``, ``env_steps``)."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(factors), figsize=(4 * len(factors), 3.6))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, (factor, unit) in zip(axes, factors.items()):
+        ax.axhspan(start[f"{factor}_low"], start[f"{factor}_high"], color="#f2b134", alpha=0.2, lw=0, label="start (PPO from BC's box)")
+        for side in ("low", "high"):
+            ax.axhline(limits[f"{factor}_{side}"], color="k", ls="--", lw=0.8, label="hard limits" if side == "low" else None)
+        for i, (name, history) in enumerate(runs.items()):
+            steps = [h["env_steps"] for h in history]
+            for side in ("low", "high"):
+                ax.step(steps, [h[f"{factor}_{side}"] for h in history], where="post", color=colours[i % len(colours)], lw=1.5,
+                        label=name if side == "low" else None)
+        ax.set_title(f"{factor} ({unit})", fontsize=10)
+        ax.set_xlabel("env steps")
+    axes[0].set_ylabel("training range (low and high)")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncols=len(names), fontsize=8, frameon=False)
+    fig.suptitle("Automatic domain randomisation: the training ranges over a wide run", fontsize=11)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return _save(fig, path)
+
+
+def envelope_map(maps: Mapping[str, Mapping[str, Any]], path: str | Path, key: str = "walking") -> Path:
+    """Walking success on the slope x push grid, one panel per mapped policy (evaluation.json ``envelope_map``)."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(maps), figsize=(5.2 * len(maps), 4.6), squeeze=False)
+    for ax, (group, entry) in zip(axes[0], maps.items()):
+        grid = np.asarray(entry[key], float)
+        image = ax.imshow(grid, origin="lower", cmap="RdYlGn", vmin=0.0, vmax=1.0, aspect="auto")
+        ax.set_xticks(range(len(entry["push_impulse_ns"])), [f"{p:+g}" for p in entry["push_impulse_ns"]], fontsize=8)
+        ax.set_yticks(range(len(entry["slope_deg"])), [f"{s:g}" for s in entry["slope_deg"]], fontsize=8)
+        for (r, c), v in np.ndenumerate(grid):
+            ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=6.5)
+        ax.grid(False)
+        ax.set_xlabel("push impulse (N s, + = downhill)")
+        ax.set_ylabel("ramp slope (deg)")
+        run = entry["run"]
+        ax.set_title(POLICY_STYLE[group][0] + (f" (seed {run.rsplit('-', 1)[1]})" if "-" in run else ""), fontsize=10)
+    fig.colorbar(image, ax=list(axes[0]), shrink=0.85, label=f"{key} success")
+    fig.suptitle("Walking success on slope x push (nominal friction and mass); numbers: fraction of episodes per cell", fontsize=10)
     return _save(fig, path)
 
 

@@ -287,10 +287,11 @@ def train(
     run: PpoRun,
     on_eval: Callable[[int, PolicyFile], None],
     on_progress: Callable[[int, dict], None] = lambda step, metrics: None,
+    on_final: Callable[[BraxParams], None] = lambda params: None,
 ) -> tuple[PolicyFile, int]:
     """Run Brax PPO; ``on_eval(env_steps, policy)`` sees the deterministic policy at every point of
-    :func:`eval_grid` (step 0, the start, included; the warm-up's points too). Returns the final policy
-    and the env steps taken (``run.num_timesteps``).
+    :func:`eval_grid` (step 0, the start, included; the warm-up's points too), ``on_final`` Brax's final
+    (normaliser, actor, critic) parameters. Returns the final policy and the env steps taken (``run.num_timesteps``).
 
     Raises :class:`TrainingDiverged` as soon as a loss or a parameter is not finite.
     """
@@ -325,6 +326,7 @@ def train(
             _, params, _ = ppo_train.train(**phase_kwargs, progress_fn=progress_fn, policy_params_fn=policy_params_fn)
         check_finite(params[:2], f"{label} after the {phase} phase")
         offset += changes["num_timesteps"]
+    on_final(params)
     return policy_from_brax(params[0], params[1], cfg.activation), offset
 
 

@@ -45,6 +45,22 @@ def sweep_conditions(quantity: str, w: WalkerConfig, ev: EvaluateConfig) -> tupl
     raise ValueError(f"unknown sweep quantity '{quantity}'; choose slope_deg or push_impulse_ns")
 
 
+def envelope_map_conditions(w: WalkerConfig, ev: EvaluateConfig) -> tuple[np.ndarray, np.ndarray, Conditions]:
+    """The two-factor map (``evaluate.envelope_map``): slopes (s,), pushes (p,) and ``cases_per_point`` episodes per
+    cell, s * p * cases rows ordered by slope, then push; friction and mass nominal, push times drawn from
+    ``evaluate.suite.push_time_s`` (seeded by ``evaluate.seed`` + 5)."""
+    grid = ev.envelope_map
+    slopes, pushes = np.asarray(grid.slope_deg, np.float32), np.asarray(grid.push_impulse_ns, np.float32)
+    per_cell = grid.cases_per_point
+    n = len(slopes) * len(pushes) * per_cell
+    push_time = draw_uniform(np.random.default_rng(ev.seed + 5), ev.suite.push_time_s, n)
+    conditions = dataclasses.replace(
+        nominal_conditions(n, w), slope_deg=np.repeat(slopes, len(pushes) * per_cell),
+        push_impulse_ns=np.tile(np.repeat(pushes, per_cell), len(slopes)), push_time_s=push_time,
+    )
+    return slopes, pushes, conditions
+
+
 def protocol_sets(w: WalkerConfig, ev: EvaluateConfig) -> dict[str, tuple[Conditions, int]]:
     """The protocol's episode sets as (conditions, start seed), so every policy meets the same starts."""
     return {

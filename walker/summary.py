@@ -132,10 +132,10 @@ def summary(
     return out
 
 
-def best_run(policies: Mapping[str, Mapping], group: str) -> str:
-    """The name (``<group>-<seed>``) of ``group``'s run with the highest MJX suite success in evaluation.json's
-    ``policies``; ties go to the lowest seed. Raises ValueError if the group has no run."""
-    runs = {name: e["suite"]["success"] for name, e in policies.items() if e["group"] == group}
+def best_run(policies: Mapping[str, Mapping], group: str, key: str = "success") -> str:
+    """The name (``<group>-<seed>``) of ``group``'s run with the highest MJX suite ``key`` (success or walking) in
+    evaluation.json's ``policies``; ties go to the lowest seed. Raises ValueError if the group has no run."""
+    runs = {name: e["suite"][key] for name, e in policies.items() if e["group"] == group}
     if not runs:
         raise ValueError(f"evaluation results list no run of group '{group}'; run `dvc repro evaluate` first")
     by_seed = sorted(runs, key=lambda name: int(name.rsplit("-", 1)[1]) if "-" in name else -1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 GROUP_LABELS = {"fsm": "FSM expert", "bc": "BC clone (DAgger)", "ppo_bc": "PPO from BC", "ppo_scratch": "PPO from scratch",
-                "peer_sb3": "SB3 PPO (peer, defaults)"}
+                "ppo_wide": "PPO wide (ADR from PPO from BC)", "peer_sb3": "SB3 PPO (peer, defaults)"}
 
 
 def fmt(value: Any, digits: int = 3) -> str:
@@ -127,7 +127,38 @@ def sweep_table(policies: Mapping[str, Mapping[str, Any]], quantity: str, unit: 
     return table(("policy", *(f"{v:g} {unit}" for v in values)), rows)
 
 
-def report_markdown(summary: Mapping[str, Any], evaluation: Mapping[str, Any], ppo_runs: Mapping[str, Mapping[str, Any]]) -> str:
+ADR_UNITS = {"slope_deg": "deg", "push_impulse_ns": "N s", "friction_scale": "x", "torso_mass_scale": "x"}
+"""The factors ADR moves (walker.adr.ADR_FACTORS) and their units, in table order."""
+
+
+def adr_table(wide_runs: Mapping[str, Mapping[str, Any]]) -> str:
+    """One row per wide (ADR) run (``results/ppo_wide/wide-<seed>.json``): the range of each factor it trained on at
+    the end, the widest it reached, and its cost."""
+    header = ("run", *(f"{f} ({u}): final [widest]" for f, u in ADR_UNITS.items()), "env steps", "wall clock (s)",
+              "of which boundary episodes (s)")
+    rows = []
+    for name, r in wide_runs.items():
+        final, widest = r["ranges_final"], r["ranges_widest"]
+        cells = [f"{final[f + '_low']:g} to {final[f + '_high']:g} [{widest[f + '_low']:g} to {widest[f + '_high']:g}]" for f in ADR_UNITS]
+        rows.append((name, *cells, fmt(r["env_steps"]), fmt(r["wall_clock_s"], 0), fmt(r["boundary_eval_wall_clock_s"], 0)))
+    first = next(iter(wide_runs.values()))
+    start, limits = first["ranges_start"], first["limits"]
+    note = ("Start: " + ", ".join(f"{f} {start[f + '_low']:g} to {start[f + '_high']:g}" for f in ADR_UNITS)
+            + " (ppo.randomization); hard limits: " + ", ".join(f"{f} {limits[f + '_low']:g} to {limits[f + '_high']:g}" for f in ADR_UNITS) + ".")
+    return table(header, rows) + "\n\n" + note
+
+
+def envelope_map_table(entry: Mapping[str, Any], key: str = "walking") -> str:
+    """One policy's slope x push map (evaluation.json ``envelope_map[group]``): walking success per cell."""
+    pushes = entry["push_impulse_ns"]
+    rows = [(f"{slope:g} deg", *(fmt(v, 2) for v in row)) for slope, row in zip(entry["slope_deg"], entry[key])]
+    return table(("slope \\ push", *(f"{p:+g} N s" for p in pushes)), rows)
+
+
+def report_markdown(
+    summary: Mapping[str, Any], evaluation: Mapping[str, Any], ppo_runs: Mapping[str, Mapping[str, Any]],
+    wide_runs: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
     """The whole ``results/report.md``."""
     policies = evaluation["policies"]
     parts = [
@@ -147,6 +178,11 @@ def report_markdown(summary: Mapping[str, Any], evaluation: Mapping[str, Any], p
         "## Push sweep (nominal slope)\n\nSuccess:\n\n" + sweep_table(policies, "push_impulse_ns", "N s")
         + "\n\nWalking success:\n\n" + sweep_table(policies, "push_impulse_ns", "N s", "walking"),
     ]
+    if wide_runs:
+        parts.append("## Wide PPO: the training ranges ADR reached\n\n" + adr_table(wide_runs))
+    for group, entry in evaluation.get("envelope_map", {}).items():
+        parts.append(f"## Slope x push map: {GROUP_LABELS[group]} ({entry['run']}), walking success\n\n"
+                     "Nominal friction and mass; push times as in the suite.\n\n" + envelope_map_table(entry))
     return "\n\n".join(parts) + "\n"
 
 

@@ -7,7 +7,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from walker.config import PPO_VARIANTS, Params
 from walker.io import write_json
@@ -17,9 +17,9 @@ from walker.passive.native import FsmController, PolicyController, native_rollou
 from walker.passive.system import load_system
 from walker.passive.task import OBS_HIP, OBS_HIP_VELOCITY
 from walker.policy import PolicyFile, load_policy
-from walker.protocol import episode_metrics, horizon_steps, mean_metrics, measure, protocol_sets, sweep_sets
+from walker.protocol import envelope_map_conditions, episode_metrics, horizon_steps, mean_metrics, measure, protocol_sets, sweep_sets
 from walker.rollout import learned_policy, make_rollout, policy_arrays, start_states
-from walker.summary import group_row, summary
+from walker.summary import best_run, group_row, summary
 
 PARAMS = ("walker", "fsm", "evaluate", "seeds")
 
@@ -36,13 +36,15 @@ class EvaluatedPolicy:
     policy: PolicyFile | None
 
 
-def policies_to_evaluate(params: Params, bc_dir: str, ppo_dir: str, obs_size: int, action_size: int) -> list[EvaluatedPolicy]:
-    """The FSM, the clone and every PPO run of ``params.seeds``; every file is loaded (and checked) up front."""
+def policies_to_evaluate(params: Params, bc_dir: str, ppo_dir: str, wide_dir: str, obs_size: int, action_size: int) -> list[EvaluatedPolicy]:
+    """The FSM, the clone, every PPO run of ``params.seeds`` and every wide (ADR) run; every file is loaded (and checked) up front."""
     load = lambda path: load_policy(path, obs_size, action_size)  # noqa: E731
     out = [EvaluatedPolicy("fsm", "fsm", None), EvaluatedPolicy("bc", "bc", load(bc_dir))]
     for variant in PPO_VARIANTS:
         for seed in params.seeds:
             out.append(EvaluatedPolicy(f"ppo_{variant}", f"ppo_{variant}-{seed}", load(Path(ppo_dir) / f"{variant}-{seed}")))
+    for seed in params.seeds:
+        out.append(EvaluatedPolicy("ppo_wide", f"ppo_wide-{seed}", load(Path(wide_dir) / f"wide-{seed}")))
     return out
 
 
@@ -67,9 +69,12 @@ def pre_ppo_env_steps(demos_json: str, bc_json: str) -> dict[str, int]:
     return {"bc": int(demos["env_steps"]) + int(bc["dagger_env_steps"]), "scratch": 0}
 
 
-def evaluate_policies(params: Params, env: PassiveWalkerEnv, policies: list[EvaluatedPolicy]) -> dict[str, dict]:
-    """Every policy on the nominal set, the suite and the sweeps in MJX, and on the suite in native MuJoCo:
-    evaluation.json's ``policies`` entries by name. One compiled rollout per kind of policy file (squash, activation)."""
+def evaluate_policies(
+    params: Params, env: PassiveWalkerEnv, policies: list[EvaluatedPolicy], map_groups: Sequence[str] = (),
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Every policy on the nominal set, the suite and the sweeps in MJX, and on the suite in native MuJoCo
+    (evaluation.json's ``policies`` entries by name); then the best run (by suite walking) of each of ``map_groups``
+    on the slope x push map (``envelope_map`` entries by group). One compiled rollout per kind of policy file."""
     start = time.time()
     w, ev = params.walker, params.evaluate
     steps = horizon_steps(w, ev)
@@ -126,26 +131,41 @@ def evaluate_policies(params: Params, env: PassiveWalkerEnv, policies: list[Eval
             flush=True,
         )
 
-    return details
+    by_name = {p.name: p for p in policies}
+    slopes, pushes, grid = envelope_map_conditions(w, ev)
+    maps: dict[str, dict] = {}
+    for group in map_groups:
+        name = best_run(details, group, "walking")
+        p = by_name[name]
+        arrays = () if p.policy is None else policy_arrays(p.policy)
+        _, m = measure(rollout_for(p.policy), grid, ev.seed + 6, w, ev, f"evaluate {name}: slope x push map", body, arrays)
+        shape = (len(slopes), len(pushes), -1)
+        maps[group] = {
+            "run": name, "slope_deg": slopes.tolist(), "push_impulse_ns": pushes.tolist(),
+            "success": m.success.reshape(shape).mean(axis=2).round(4).tolist(),
+            "walking": m.walking.reshape(shape).mean(axis=2).round(4).tolist(),
+        }
+        print(f"[evaluate] {name}: slope x push map, walking in {float(m.walking.mean()):.3f} of {len(m.walking)} episodes", flush=True)
+    return details, maps
 
 
 def run(
-    params: Params, system_file: str, bc_dir: str, ppo_dir: str, ppo_results_dir: str, demos_json: str, bc_json: str,
+    params: Params, system_file: str, bc_dir: str, ppo_dir: str, wide_dir: str, ppo_results_dir: str, demos_json: str, bc_json: str,
     out_summary: str, out_details: str,
 ) -> dict:
     """Every policy on the protocol's sets -> the summary (with the race of the PPO variants) and the details."""
     start = time.time()
     w, ev = params.walker, params.evaluate
     env = PassiveWalkerEnv(load_system(system_file, w), w)
-    policies = policies_to_evaluate(params, bc_dir, ppo_dir, env.observation_size, env.action_size)
+    policies = policies_to_evaluate(params, bc_dir, ppo_dir, wide_dir, env.observation_size, env.action_size)
     ppo_runs = read_ppo_results(params, ppo_results_dir)
     pre_ppo = pre_ppo_env_steps(demos_json, bc_json)
-    details = evaluate_policies(params, env, policies)
+    details, maps = evaluate_policies(params, env, policies, ev.envelope_map.groups)
     per_group: dict[str, list[dict]] = {}
     for e in details.values():
         per_group.setdefault(e["group"], []).append(group_row(e))
     result = summary(per_group, ppo_runs, pre_ppo, ev.success_threshold)
-    write_json({"policies": details, "suite_cases": ev.suite_cases, "nominal_cases": ev.nominal_cases,
+    write_json({"policies": details, "envelope_map": maps, "suite_cases": ev.suite_cases, "nominal_cases": ev.nominal_cases,
                 "episode_seconds": ev.episode_seconds}, out_details)
     write_json(result, out_summary)
     print(f"[evaluate] {json.dumps(result)} in {time.time() - start:.0f} s", flush=True)

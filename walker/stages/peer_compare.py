@@ -54,7 +54,7 @@ def run(
     peer_runs = read_runs(peer_results, names)
     ppo_runs = {v: read_runs(ppo_results, [f"{v}-{s}" for s in params.seeds]) for v in PPO_VARIANTS}
     main = json.loads(Path(summary_json).read_text())
-    details = evaluate_policies(params, env, policies)
+    details, _ = evaluate_policies(params, env, policies)
     out = {g: main[g] for g in ("fsm", "bc", "ppo_bc", "ppo_scratch")}
     out[PEER_GROUP] = pooled([group_row(e) for e in details.values()])
     pre_ppo = main["sample_efficiency"]["pre_ppo_env_steps"]

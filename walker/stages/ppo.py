@@ -14,7 +14,7 @@ from walker.io import atomic_dir, write_json
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, load_policy, save_policy
-from walker.critic import load_critic
+from walker.critic import CRITIC_FILENAME, critic_from_brax, load_critic, save_critic
 from walker.ppo import PpoRun, warmup_steps
 from walker.ppo import train as ppo_train
 from walker.protocol import suite_scorer
@@ -87,7 +87,8 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
             print(f"[ppo {name}] {step}/{total} env steps, {rate:.0f} steps/s while training{spread}, ETA {eta:.0f} s", flush=True)
 
         run_cfg = PpoRun(cfg=cfg, seed=seed, init=init, num_timesteps=cfg.num_timesteps, critic=critic)
-        policy, env_steps = ppo_train(env, run_cfg, on_eval, on_progress)
+        final: list = []
+        policy, env_steps = ppo_train(env, run_cfg, on_eval, on_progress, final.append)
 
     metrics = {
         "variant": variant,
@@ -111,5 +112,7 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
     }
     policy = dataclasses.replace(policy, metadata={"source": "ppo", "variant": variant, "seed": seed, "env_steps": int(env_steps)})
     save_policy(policy, Path(out_dir) / POLICY_FILENAME)
+    normalizer, _, value = final[0]  # the critic too, so a later PPO stage (ppo_wide) can go on from this run without a warm-up
+    save_critic(critic_from_brax(value, normalizer, cfg.activation, cfg.discounting, cfg.reward_scaling), Path(out_dir) / CRITIC_FILENAME)
     print(f"[ppo {name}] {metrics}", flush=True)
     return metrics

@@ -8,14 +8,17 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from walker.config import PPO_VARIANTS, SWEEP_QUANTITIES, Params
 from walker.io import atomic_dir, write_json, write_text
 from walker.passive.task import ACTION_SIZE, OBS_SIZE
 from walker.policy import PolicyFile, load_policy
 from walker.summary import best_run, group_row
-from walker.tables import report_markdown
+from walker.tables import ADR_UNITS, report_markdown
 
 PARAMS = ("walker", "fsm", "evaluate.seed", "evaluate.native_workers", "evaluate.success_threshold", "evaluate.gait", "ppo.randomization", "seeds", "report")
+WIDE_GROUP = "ppo_wide"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,25 +52,53 @@ def _render_job(params: Params, job: VideoJob) -> dict:
             "distance_m": rec.distance_m, "frames": len(rec.frames)}
 
 
+def read_wide_runs(params: Params, wide_results_dir: str) -> dict[str, dict]:
+    """``results/ppo_wide/wide-<seed>.json`` of every seed, by run name."""
+    runs = {}
+    for seed in params.seeds:
+        path = Path(wide_results_dir) / f"wide-{seed}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: wide PPO results not found (run `dvc repro ppo_wide`)")
+        runs[f"wide-{seed}"] = json.loads(path.read_text())
+    return runs
+
+
 def run(
-    params: Params, summary_json: str, details_json: str, ppo_results_dir: str, ppo_live_dir: str, bc_dir: str, ppo_dir: str,
-    plots_dir: str, videos_dir: str, out_markdown: str,
+    params: Params, summary_json: str, details_json: str, ppo_results_dir: str, ppo_live_dir: str, wide_results_dir: str,
+    bc_dir: str, ppo_dir: str, wide_dir: str, plots_dir: str, videos_dir: str, out_markdown: str,
 ) -> dict:
     """Plots, videos and the result tables; both folders are built aside and replace the old ones only
     when every plot and video is written."""
+    wide_runs = read_wide_runs(params, wide_results_dir)
+    model_dirs = {"bc": Path(bc_dir), "ppo": Path(ppo_dir), WIDE_GROUP: Path(wide_dir)}
     with atomic_dir(plots_dir) as plots_tmp, atomic_dir(videos_dir) as videos_tmp:
-        result = _report(params, summary_json, details_json, ppo_live_dir, bc_dir, ppo_dir, plots_tmp, videos_tmp, Path(videos_dir))
+        result = _report(params, summary_json, details_json, ppo_live_dir, wide_runs, model_dirs, plots_tmp, videos_tmp, Path(videos_dir))
     summary = json.loads(Path(summary_json).read_text())
     details = json.loads(Path(details_json).read_text())
     ppo_runs = {f"{v}-{s}": json.loads((Path(ppo_results_dir) / f"{v}-{s}.json").read_text()) for v in PPO_VARIANTS for s in params.seeds}
-    write_text(report_markdown(summary, details, ppo_runs), out_markdown)
+    write_text(report_markdown(summary, details, ppo_runs, wide_runs), out_markdown)
     return result
 
 
-def _plots(params: Params, summary: dict, details: dict, ppo_live_dir: str, plots_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+def train_ranges(params: Params, wide_runs: dict[str, dict]) -> dict[str, dict[str, tuple[float, float]]]:
+    """Each group's training range per sweep quantity: the clone's demos (walker.randomization), PPO's
+    (ppo.randomization), and the wide runs' final ADR ranges (mean over seeds); the FSM trained on nothing."""
+    def box(ranges) -> dict[str, tuple[float, float]]:
+        return {q: (getattr(ranges, q).low, getattr(ranges, q).high) for q in SWEEP_QUANTITIES}
+
+    out = {"bc": box(params.walker.randomization), "ppo_bc": box(params.ppo.randomization), "ppo_scratch": box(params.ppo.randomization)}
+    if wide_runs:
+        finals = [r["ranges_final"] for r in wide_runs.values()]
+        out[WIDE_GROUP] = {q: (float(np.mean([f[f"{q}_low"] for f in finals])), float(np.mean([f[f"{q}_high"] for f in finals])))
+                           for q in SWEEP_QUANTITIES}
+    return out
+
+
+def _plots(params: Params, summary: dict, evaluation: dict, ppo_live_dir: str, wide_runs: dict[str, dict], plots_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
     """Every figure; returns the run shown per group in the gait plot and the videos, and its label (both by group)."""
     from walker import plots
 
+    details = evaluation["policies"]
     curves = {metric: {f"ppo_{v}": [plots.read_curve(Path(ppo_live_dir) / f"{v}-{s}/plots/metrics/eval/{metric}.tsv") for s in params.seeds]
                        for v in PPO_VARIANTS} for metric in ("success_suite", "walking_suite")}
     refs = {metric: {g: summary[g][metric] for g in ("fsm", "bc")} for metric in curves}
@@ -75,11 +106,18 @@ def _plots(params: Params, summary: dict, details: dict, ppo_live_dir: str, plot
     sweeps: dict[str, dict] = {q: {} for q in SWEEP_QUANTITIES}
     for e in details.values():
         for q, data in e["sweeps"].items():
-            group = sweeps[q].setdefault(e["group"], {"values": data["values"], "success": []})
+            group = sweeps[q].setdefault(e["group"], {"values": data["values"], "success": [], "walking": []})
             group["success"].append(data["success"])
-    ranges = params.ppo.randomization
-    plots.robustness(sweeps, {q: (getattr(ranges, q).low, getattr(ranges, q).high) for q in SWEEP_QUANTITIES}, plots_dir / "robustness.png")
-    shown = {"fsm": "fsm", "bc": "bc", **{f"ppo_{v}": best_run(details, f"ppo_{v}") for v in PPO_VARIANTS}}
+            group["walking"].append(data["walking"])
+    plots.robustness(sweeps, train_ranges(params, wide_runs), plots_dir / "robustness.png")
+    if wide_runs:
+        first = next(iter(wide_runs.values()))
+        plots.adr_ranges({name: r["history"] for name, r in wide_runs.items()}, first["ranges_start"], first["limits"], ADR_UNITS,
+                         plots_dir / "adr_ranges.png")
+    if evaluation.get("envelope_map"):
+        plots.envelope_map(evaluation["envelope_map"], plots_dir / "envelope_map.png")
+    groups = ("fsm", "bc", *(f"ppo_{v}" for v in PPO_VARIANTS), *((WIDE_GROUP,) if wide_runs else ()))
+    shown = {g: g if g in ("fsm", "bc") else best_run(details, g) for g in groups}
     labels = {g: plots.POLICY_STYLE[g][0] + (f" (seed {name.rsplit('-', 1)[1]})" if "-" in name else "") for g, name in shown.items()}
     plots.gait({name: {"group": g, "label": labels[g], **details[name]["gait"]} for g, name in shown.items()}, plots_dir / "gait.png")
     per_seed: dict[str, dict[str, list[float | None]]] = {}
@@ -91,8 +129,19 @@ def _plots(params: Params, summary: dict, details: dict, ppo_live_dir: str, plot
     return shown, labels
 
 
+def policy_dir(group: str, name: str, model_dirs: dict[str, Path]) -> Path | None:
+    """Where the policy file of run ``name`` of ``group`` lives (None for the FSM)."""
+    if group == "fsm":
+        return None
+    if group == "bc":
+        return model_dirs["bc"]
+    if group == WIDE_GROUP:
+        return model_dirs[WIDE_GROUP] / name.removeprefix("ppo_")
+    return model_dirs["ppo"] / name.removeprefix("ppo_")
+
+
 def _report(
-    params: Params, summary_json: str, details_json: str, ppo_live_dir: str, bc_dir: str, ppo_dir: str,
+    params: Params, summary_json: str, details_json: str, ppo_live_dir: str, wide_runs: dict[str, dict], model_dirs: dict[str, Path],
     plots_dir: Path, videos_dir: Path, videos_final: Path,
 ) -> dict:
     """The work of :func:`run`, writing into (temporary) folders; the video index names ``videos_final``."""
@@ -101,14 +150,14 @@ def _report(
 
     start = time.time()
     summary = json.loads(Path(summary_json).read_text())
-    details = json.loads(Path(details_json).read_text())["policies"]
+    evaluation = json.loads(Path(details_json).read_text())
     plots_dir, videos_dir = Path(plots_dir), Path(videos_dir)
-    shown, labels = _plots(params, summary, details, ppo_live_dir, plots_dir)
+    shown, labels = _plots(params, summary, evaluation, ppo_live_dir, wide_runs, plots_dir)
     print(f"[report] plots in {plots_dir} ({time.time() - start:.0f} s)", flush=True)
 
     jobs = []
     for group, name in shown.items():
-        path = None if group == "fsm" else (Path(ppo_dir) / name.removeprefix("ppo_") if group.startswith("ppo") else Path(bc_dir))
+        path = policy_dir(group, name, model_dirs)
         policy = None if path is None else load_policy(path, OBS_SIZE, ACTION_SIZE)
         for kind, push in (("nominal", 0.0), ("pushed", params.report.video_push_ns)):
             title = labels[group] + (f", push {push:+g} N s at {params.report.video_push_time_s:g} s" if push else ", nominal ramp")

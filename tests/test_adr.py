@@ -1,0 +1,94 @@
+"""Automatic domain randomisation: the range update rule, the boundary episodes, and ranges that reach the compiled env."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from walker.adr import ADR_FACTORS, SIDES, AdrEnv, RangeSource, as_record, boundary_conditions, boundary_success, from_record, update_ranges
+
+START = np.array([[8.0, 15.0], [-3.0, 3.0], [0.6, 1.2], [0.8, 1.2]])
+LIMITS = np.array([[4.0, 20.0], [-15.0, 15.0], [0.4, 1.4], [0.6, 1.4]])
+STEP = np.array([1.0, 1.5, 0.05, 0.05])
+
+
+def _update(ranges, success):
+    return update_ranges(ranges, np.asarray(success, float), START, LIMITS, STEP, upper=0.8, lower=0.5)
+
+
+def test_a_boundary_widens_at_or_above_the_upper_threshold():
+    success = np.full((4, 2), 0.6)  # between the thresholds: hold
+    success[0] = [0.8, 1.0]  # slope: both ends widen
+    success[1, 1] = 0.95  # push: only the high end
+    new = _update(START, success)
+    np.testing.assert_allclose(new[0], [7.0, 16.0])
+    np.testing.assert_allclose(new[1], [-3.0, 4.5])
+    np.testing.assert_allclose(new[2:], START[2:])
+
+
+def test_a_boundary_narrows_below_the_lower_threshold_but_never_inside_the_start():
+    wide = np.array([[6.0, 18.0], [-9.0, 9.0], [0.5, 1.3], [0.8, 1.2]])
+    success = np.array([[0.2, 0.49], [0.5, 0.7], [0.0, 0.0], [0.0, 0.0]])
+    new = _update(wide, success)
+    np.testing.assert_allclose(new[0], [7.0, 17.0])  # inward by one step
+    np.testing.assert_allclose(new[1], [-9.0, 9.0])  # 0.5 is not below the lower threshold: hold
+    np.testing.assert_allclose(new[2], [0.55, 1.25])
+    np.testing.assert_allclose(new[3], START[3])  # already at the start box: stays there
+
+
+def test_widening_stops_at_the_hard_limits():
+    near = np.array([[4.5, 19.5], [-15.0, 14.0], [0.4, 1.4], [0.62, 1.38]])
+    new = _update(near, np.ones((4, 2)))
+    np.testing.assert_allclose(new, LIMITS)
+
+
+def test_an_unmeasured_boundary_holds():
+    success = np.full((4, 2), np.nan)
+    np.testing.assert_allclose(_update(START, success), START)
+
+
+def test_boundary_episodes_pin_one_factor_and_draw_the_rest_from_the_ranges(params):
+    ranges = np.array([[6.0, 17.0], [-6.0, 4.5], [0.5, 1.3], [0.7, 1.25]])
+    cases = 5
+    c = boundary_conditions(ranges, cases, np.random.default_rng(0), params.ppo.randomization)
+    assert len(c) == len(ADR_FACTORS) * len(SIDES) * cases
+    columns = {f: getattr(c, f) for f in ADR_FACTORS}
+    for i, f in enumerate(ADR_FACTORS):
+        for j in range(2):
+            block = slice((2 * i + j) * cases, (2 * i + j + 1) * cases)
+            np.testing.assert_allclose(columns[f][block], ranges[i, j], rtol=1e-6)
+            for k, other in enumerate(ADR_FACTORS):
+                assert np.all((columns[other][block] >= ranges[k, 0] - 1e-6) & (columns[other][block] <= ranges[k, 1] + 1e-6))
+    walking = np.zeros(len(c))
+    walking[:cases] = 1.0  # every slope-low episode walks
+    walking[3 * cases:3 * cases + 2] = 1.0  # two of push-high's
+    success = boundary_success(walking, cases)
+    assert success[0, 0] == 1.0 and success[1, 1] == pytest.approx(0.4) and success.sum() == pytest.approx(1.4)
+
+
+def test_records_round_trip():
+    assert set(as_record(START)) == {f"{f}_{s}" for f in ADR_FACTORS for s in SIDES}
+    np.testing.assert_array_equal(from_record(as_record(START, "x/"), "x/"), START)
+
+
+def test_the_compiled_env_draws_from_the_current_ranges_without_recompiling(mjx_env, params):
+    import jax
+
+    rand = params.ppo.randomization
+    source = RangeSource(START)
+    env = AdrEnv(mjx_env, source, (rand.push_time_s.low, rand.push_time_s.high), rand.push_duration_s)
+    reset = jax.jit(jax.vmap(env.reset))
+    keys = jax.random.split(jax.random.PRNGKey(0), 64)
+    names = {"slope_deg": "slope_deg", "push_impulse_ns": "push_impulse", "friction_scale": "friction_scale", "torso_mass_scale": "torso_mass_scale"}
+
+    def drawn(state):
+        return np.stack([np.asarray(state.info[names[f]]) for f in ADR_FACTORS])  # (F, 64)
+
+    first = drawn(reset(keys))
+    assert np.all((first >= START[:, :1] - 1e-5) & (first <= START[:, 1:] + 1e-5))
+    assert np.all(first.std(axis=1) > 0)  # spread over the ranges, not one value
+    pinned = np.array([[17.0, 17.0], [-9.0, -9.0], [0.45, 0.45], [1.3, 1.3]])
+    source.set(pinned)
+    second = drawn(reset(keys))
+    np.testing.assert_allclose(second, np.repeat(pinned[:, :1], 64, axis=1), rtol=1e-6)
+    assert reset._cache_size() == 1  # the new ranges came in as data
