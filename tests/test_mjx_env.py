@@ -26,6 +26,23 @@ def test_reset_and_step_shapes_and_metrics(jit_env):
     np.testing.assert_allclose(step(state, action).obs[task.OBS_PREV_ACTION], action, rtol=1e-6)
 
 
+@pytest.mark.parametrize("xp", [np, jnp], ids=["numpy", "jax"])
+def test_the_flight_term_counts_steps_with_no_foot_on_the_ramp(params, mjx_env, xp):
+    import dataclasses
+
+    cfg = params.walker
+    grounded = dataclasses.replace(cfg, reward=dataclasses.replace(cfg.reward, preset="walk_grounded"))
+    weight = grounded.reward.weights.flight
+    assert weight > 0 and cfg.reward.weights.flight == 0  # the wide runs' preset pays for it, the default does not
+    obs = np.zeros(task.OBS_SIZE, np.float32)
+    obs[task.OBS_HEIGHT] = 1.2
+    for left, right, expected in ((0.0, 0.1, 0.0), (0.1, -0.002, 0.0), (0.01, 0.02, -1.0)):
+        obs[task.OBS_FOOT_H[0]], obs[task.OBS_FOOT_H[1]] = left, right
+        terms = task.reward_terms(xp.asarray(obs), xp.zeros(3), grounded, mjx_env.geom, xp)
+        assert float(terms["flight"]) == expected, (left, right)
+        assert float(task.weighted_terms(terms, grounded.reward.weights)["flight"]) == weight * expected
+
+
 def test_forced_fall_terminates(jit_env):
     reset, step = jit_env
     state = reset(jax.random.PRNGKey(1))

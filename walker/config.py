@@ -51,6 +51,7 @@ class RewardWeights:
     upright: float = _field("weight of the torso-height-above-fall-line term in [0, 1]", range=(0.0, 100.0))
     clearance: float = _field("weight of the highest foot's clearance in [0, 1]", range=(0.0, 100.0))
     actuator: float = _field("weight of the mean squared action cost", range=(0.0, 100.0))
+    flight: float = _field("weight of the flight cost: 1 in every control step that ends with no foot on the ramp", range=(0.0, 100.0))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +62,7 @@ class RewardConfig:
     presets: dict[str, RewardWeights] = _field("named sets of reward weights")
     clearance_height: float = _field("foot height (m) that earns the full clearance term", range=(1e-3, 0.5))
     max_forward_speed: float = _field("the forward term rewards speed (m/s) up to this and no further", range=(0.1, 100.0))
+    contact_height: float = _field("the flight term: a foot whose lowest point is below this height above the ramp (m) is on it", range=(0.0, 0.5))
 
     def __post_init__(self) -> None:
         if self.preset not in self.presets:
@@ -415,6 +417,7 @@ class AdrConfig:
     step: AdrFactors = _field("how far a boundary moves per update")
     limits: AdrLimits = _field("hard limits of the training ranges")
     bc_coef: float = _field("weight of the squared distance to the starting policy's action in the policy loss, annealed over ppo.bc_anneal_steps; 0 = off", range=(0.0, 1e6))
+    reward_preset: str = _field("the reward preset (walker.reward.presets) the wide runs train on")
 
     def __post_init__(self) -> None:
         if self.lower > self.upper:
@@ -515,6 +518,8 @@ class Params:
                 f"adr.update_every_steps ({self.adr.update_every_steps}) must be a multiple of PPO's env steps per training step, "
                 f"ppo.batch_size x ppo.num_minibatches x ppo.unroll_length = {per_iteration}"
             )
+        if self.adr.reward_preset not in self.walker.reward.presets:
+            raise ConfigError(f"adr.reward_preset: '{self.adr.reward_preset}' is not one of walker.reward.presets {sorted(self.walker.reward.presets)}")
         for name in ("slope_deg", "push_impulse_ns", "friction_scale", "torso_mass_scale"):
             start, limit = getattr(self.ppo.randomization, name), getattr(self.adr.limits, name)
             if not limit.low <= start.low <= start.high <= limit.high:

@@ -42,7 +42,7 @@ OBS_HIP_VELOCITY = 8
 OBS_FOOT_DX = (11, 12)
 OBS_FOOT_H = (13, 14)
 OBS_PREV_ACTION = slice(15, 18)
-REWARD_TERMS = ("forward", "upright", "clearance", "actuator")
+REWARD_TERMS = ("forward", "upright", "clearance", "actuator", "flight")
 
 Array = Any
 
@@ -94,6 +94,8 @@ def reward_terms(obs: Array, action: Array, cfg: WalkerConfig, geom: Geometry, x
         "upright": xp.clip((height - cfg.min_height) / span, 0.0, 1.0),
         "clearance": xp.clip(clearance / cfg.reward.clearance_height, 0.0, 1.0),
         "actuator": -xp.mean(xp.square(action)),
+        # -1 while no foot touches the ramp: the upright and clearance terms alone pay more for a run or a hop than a walk
+        "flight": xp.where(xp.minimum(obs[OBS_FOOT_H[0]], obs[OBS_FOOT_H[1]]) > cfg.reward.contact_height, -1.0, 0.0),
     }
 
 

@@ -63,7 +63,8 @@ def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: P
     start_time = time.time()
     w, ev, adr = params.walker, params.evaluate, params.adr
     cfg = wide_config(params)
-    body = PassiveWalkerEnv(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization))
+    reward = dataclasses.replace(w.reward, preset=adr.reward_preset)
+    body = PassiveWalkerEnv(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization, reward=reward))
     init, critic = load_start(ppo_dir, body.observation_size, body.action_size)
     start, limits, step = ranges_array(cfg.randomization), limits_array(adr), steps_array(adr)
     source = RangeSource(start)
