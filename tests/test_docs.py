@@ -27,7 +27,8 @@ def test_readme_headline_table_is_the_committed_summary():
 def test_report_md_is_generated_from_the_committed_results():
     params = load_params(REPO / "params.yaml")
     runs = {f"{v}-{s}": json.loads(_read(f"results/ppo/{v}-{s}.json")) for v in PPO_VARIANTS for s in params.seeds}
-    expected = report_markdown(json.loads(_read("results/summary.json")), json.loads(_read("results/evaluation.json")), runs)
+    wide = {f"wide-{s}": json.loads(_read(f"results/ppo_wide/wide-{s}.json")) for s in params.seeds}
+    expected = report_markdown(json.loads(_read("results/summary.json")), json.loads(_read("results/evaluation.json")), runs, wide)
     assert _read("results/report.md") == expected
 
 
