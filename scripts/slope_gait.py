@@ -19,7 +19,7 @@ if __name__ == "__main__":
     prepare_process()
     quiet_logs()
     from walker.config import load_params
-    from walker.passive.env import PassiveWalkerEnv
+    from walker.passive.backends import make_env
     from walker.passive.system import load_system
     from walker.policy import load_policy
     from walker.protocol import horizon_steps, measure
@@ -30,7 +30,7 @@ if __name__ == "__main__":
     cases = int(sys.argv[3]) if len(sys.argv) > 3 else 32
     params = load_params()
     w, ev = params.walker, params.evaluate
-    env = PassiveWalkerEnv(load_system("data/system.pkl", w), w)
+    env = make_env(load_system("data/system.pkl", w), w)
     conditions = dataclasses.replace(nominal_conditions(cases * len(slopes), w), slope_deg=np.repeat(np.array(slopes, np.float32), cases))
     rollout = None
     for path in paths:

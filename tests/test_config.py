@@ -77,6 +77,15 @@ BAD_INPUTS = [
     ("adr.reward_preset", "run", r"adr\.reward_preset: 'run' is not one of walker\.reward\.presets"),
     ("adr.lower", 0.9, r"adr\.lower \(0\.9\) must not exceed adr\.upper"),
     ("adr.step.push_impulse_ns", -1.0, r"adr\.step\.push_impulse_ns: -1\.0 is out of range"),
+    ("walker.backend", "bullet", r"walker\.backend: 'bullet' is not allowed; choose one of \['mjx', 'generalized', 'positional', 'spring'\]"),
+    ("backends.pipelines.generalized.timestep", 0.003, r"backends\.pipelines\.generalized\.timestep: 0\.003 s must divide the control step"),
+    ("backends.pipelines", {"tiny": {"timestep": 0.001, "solver_iterations": 1}}, r"backends\.pipelines\.tiny: not a Brax pipeline"),
+    ("backends.train_pipeline", "mjx", r"backends\.train_pipeline: 'mjx' is not in backends\.pipelines"),
+    ("backends.train_env_steps", 1000, r"backends\.train_env_steps \(1000\) must be a multiple of ppo\.eval_every_steps"),
+    ("gradients.horizons", [], r"gradients\.horizons: expected a non-empty list"),
+    ("gradients.spread_seeds", 1, r"gradients\.spread_seeds: 1 is out of range"),
+    ("apg.methods", ["autodiff", "reinforce"], r"apg\.methods\[1\]: 'reinforce' is not allowed"),
+    ("apg.episode_length", 100, r"apg\.episode_length \(100\) must be a multiple of apg\.horizon_length"),
     ("evaluate.envelope_map.groups", ["ppo_big"], r"evaluate\.envelope_map\.groups\[0\]: 'ppo_big' is not allowed"),
 ]
 

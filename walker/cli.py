@@ -88,7 +88,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     params = load_params(args.params)
     policy = _load_policy_arg(args.policy)
     configure_jax()
-    from walker.passive.env import PassiveWalkerEnv
+    from walker.passive.backends import make_env
     from walker.passive.expert import fsm_policy
     from walker.passive.native import FsmController, PolicyController, native_rollouts
     from walker.passive.system import build_system
@@ -96,7 +96,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from walker.rollout import learned_policy, make_rollout, policy_arrays, start_states
 
     w, ev = params.walker, params.evaluate
-    env = PassiveWalkerEnv(build_system(w), w)
+    env = make_env(build_system(w), w)
     set_name = "suite" if args.suite else "nominal"
     conditions, seed = protocol_sets(w, ev)[set_name]
     steps, body = horizon_steps(w, ev), env.foot_model

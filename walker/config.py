@@ -96,11 +96,16 @@ class ConditionRanges:
     push_duration_s: float = _field("how long the push lasts (s)", range=(0.01, 1.0))
 
 
+BRAX_PIPELINES = ("generalized", "positional", "spring")
+"""Brax's own physics pipelines (``brax.<name>.pipeline``), compared with MJX in stage ``backends``."""
+
+
 @dataclasses.dataclass(frozen=True)
 class WalkerConfig:
     """The model and the task (block `walker`)."""
 
     model_file: str = _field("MJCF file of the walker, relative to the repository root")
+    backend: str = _field("physics of the JAX env: mjx, or one of Brax's own pipelines (their model: backends.model_file; docs/backends.md)", choices=("mjx", *BRAX_PIPELINES))
     timestep: float = _field("physics timestep (s)", range=(1e-4, 0.01))
     control_hz: float = _field("control rate (Hz); must divide the physics rate", range=(50.0, 1000.0))
     slope_deg: float = _field("nominal ramp slope (deg), made by pitching gravity", range=(0.0, 30.0))
@@ -341,7 +346,7 @@ class PpoConfig:
             raise ConfigError(
                 f"ppo.batch_size x ppo.num_minibatches ({self.batch_size} x {self.num_minibatches}) must be a multiple of ppo.num_envs ({self.num_envs})"
             )
-        per_iteration = self.batch_size * self.num_minibatches * self.unroll_length
+        per_iteration = self.env_steps_per_training_step
         if self.eval_every_steps % per_iteration:
             raise ConfigError(
                 f"ppo.eval_every_steps ({self.eval_every_steps}) must be a multiple of the env steps per training step, ppo.batch_size x "
@@ -350,6 +355,11 @@ class PpoConfig:
         for key in ("num_timesteps", "critic_warmup_steps"):
             if getattr(self, key) % self.eval_every_steps:
                 raise ConfigError(f"ppo.{key} ({getattr(self, key)}) must be a multiple of ppo.eval_every_steps ({self.eval_every_steps})")
+
+    @property
+    def env_steps_per_training_step(self) -> int:
+        """Env steps Brax PPO collects per training step (``batch_size * num_minibatches * unroll_length``)."""
+        return self.batch_size * self.num_minibatches * self.unroll_length
 
     def for_variant(self, variant: str) -> "PpoConfig":
         """This block with ``variant_overrides[variant]`` applied (and checked again); raises ConfigError for an unknown variant."""
@@ -478,6 +488,75 @@ class PeerConfig:
     seeds: tuple[int, ...] = _field("one SB3 run per seed", range=(0, 2**31 - 1))
 
 
+GRADIENT_METHODS = ("autodiff", "autodiff_more_iterations", "finite_difference", "zeroth_order")
+"""How stage ``gradients`` differentiates a rollout; ``zeroth_order`` is the reference the others are scored against."""
+
+APG_METHODS = ("autodiff", "finite_difference")
+"""How the APG runs differentiate the physics step (stage ``apg``)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BackendPipeline:
+    """One Brax pipeline of the backend table."""
+
+    timestep: float = _field("its physics timestep (s); must divide the control step 1/walker.control_hz", range=(1e-4, 0.01))
+    solver_iterations: int = _field("iterations of its constraint solver (generalized's projected gradient; positional and spring have none)", range=(1, 1000))
+
+
+@dataclasses.dataclass(frozen=True)
+class BackendsConfig:
+    """The backend table, stage `backends` (block `backends`, pipeline physics/dvc.yaml): the walker on Brax's own
+    pipelines next to MJX. Throughput uses ``bench.physics_steps`` and ``bench.repeats``; drift ``bench.drift_seconds``
+    and ``bench.drift_cases``."""
+
+    model_file: str = _field("the walker's MJCF rewritten so Brax's pipelines can represent it (docs/backends.md), relative to the repository root")
+    pipelines: dict[str, BackendPipeline] = _field(f"the Brax pipelines to run, by name ({', '.join(BRAX_PIPELINES)})")
+    batch_sizes: tuple[int, ...] = _field("batch sizes of the throughput columns", range=(1, 1_000_000))
+    episodes: int = _field("episodes per evaluation set (nominal, suite) for the FSM and the PPO policy on each backend", range=(1, 100_000))
+    train_pipeline: str = _field("the pipeline of the short PPO run (from the BC clone, block ppo's bc settings), or 'none'")
+    train_env_steps: int = _field("env steps of that run (a multiple of ppo.eval_every_steps)", range=(1, 10**10))
+
+    def __post_init__(self) -> None:
+        for name in self.pipelines:
+            if name not in BRAX_PIPELINES:
+                raise ConfigError(f"backends.pipelines.{name}: not a Brax pipeline; choose from {list(BRAX_PIPELINES)}")
+        if self.train_pipeline != "none" and self.train_pipeline not in self.pipelines:
+            raise ConfigError(f"backends.train_pipeline: '{self.train_pipeline}' is not in backends.pipelines {sorted(self.pipelines)} (or 'none')")
+
+
+@dataclasses.dataclass(frozen=True)
+class GradientsConfig:
+    """The gradient study, stage `gradients` (block `gradients`, pipeline physics/dvc.yaml): the gradient of the
+    distance the BC clone walks in H control steps, with respect to its parameters and to the start state."""
+
+    horizons: tuple[int, ...] = _field("horizons H (control steps) of the objective, short to beyond a stride", range=(1, 10_000))
+    start_states: int = _field("start states (the nominal set's first ones) each gradient is taken at", range=(1, 10_000))
+    spread_seeds: int = _field("nudged copies of each start state; the spread of a method's gradient over them is its variance", range=(2, 10_000))
+    spread_scale: float = _field("std of the nudge added to the start velocities (m/s, rad/s)", range=(0.0, 1.0))
+    policy_directions: int = _field("random orthonormal directions in the clone's parameter space the parameter gradient is projected on", range=(1, 10_000))
+    fd_step: float = _field("central-difference step of the finite-difference VJP, in each input's units", range=(1e-8, 1.0))
+    zo_samples: int = _field("antithetic sample pairs of the zeroth-order (Gaussian-smoothing) reference", range=(1, 10**7))
+    zo_sigma: float = _field("smoothing std of the zeroth-order reference, in each input's units", range=(1e-8, 1.0))
+    more_iterations: SolverSetting = _field("the solver of the autodiff_more_iterations method")
+    seed: int = _field("seed of the directions, nudges and zeroth-order samples", range=(0, 2**31 - 1))
+
+
+@dataclasses.dataclass(frozen=True)
+class ApgConfig:
+    """Brax's analytic policy gradient on the walker, stage `apg@<method>` (block `apg`, pipeline physics/dvc.yaml),
+    compared with PPO from scratch at equal wall clock. Finite differences use ``gradients.fd_step``."""
+
+    methods: tuple[str, ...] = _field("how the physics step is differentiated, one run each", choices=APG_METHODS)
+    horizon_length: int = _field("control steps differentiated through per policy update", range=(1, 10_000))
+    episode_length: int = _field("control steps per episode (the env resets after)", range=(1, 100_000))
+    num_envs: int = _field("parallel environments per update", range=(1, 65536))
+    policy_updates: int = _field("policy updates per run", range=(1, 10**7))
+    learning_rate: float = _field("Adam learning rate", range=(1e-9, 1.0))
+    max_gradient_norm: float = _field("gradient clipping by global norm", range=(1e-6, 1e9))
+    hidden_sizes: tuple[int, ...] = _field("policy hidden widths", range=(1, 4096))
+    seed: int = _field("training seed", range=(0, 2**31 - 1))
+
+
 @dataclasses.dataclass(frozen=True)
 class Params:
     """The whole ``params.yaml``."""
@@ -495,6 +574,9 @@ class Params:
     bench: BenchConfig = _field("benchmarks and the solver table")
     capacity: CapacityConfig = _field("capacity sweep (a separate pipeline: capacity/dvc.yaml)")
     peer: PeerConfig = _field("peer pipeline: Stable-Baselines3 PPO on our gymnasium env (peer/dvc.yaml)")
+    backends: BackendsConfig = _field("backend table: Brax's own physics pipelines (physics/dvc.yaml)")
+    gradients: GradientsConfig = _field("gradient study through contact (physics/dvc.yaml)")
+    apg: ApgConfig = _field("analytic policy gradient runs (physics/dvc.yaml)")
 
     def __post_init__(self) -> None:
         if tuple(self.ppo.policy_hidden_sizes) != tuple(self.bc.hidden_sizes) or self.ppo.activation != self.bc.activation:
@@ -504,6 +586,7 @@ class Params:
                 "so the bc variant can start from the cloned policy"
             )
         self._check_adr()
+        self._check_physics()
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError(f"seeds: {list(self.seeds)} has duplicates")
         for key, rate in (("report.video_fps", self.report.video_fps), ("report.keyframe_hz", self.report.keyframe_hz)):
@@ -512,7 +595,7 @@ class Params:
                 raise ConfigError(f"{key}: {rate:g} must divide walker.control_hz = {self.walker.control_hz:g}")
 
     def _check_adr(self) -> None:
-        per_iteration = self.ppo.batch_size * self.ppo.num_minibatches * self.ppo.unroll_length
+        per_iteration = self.ppo.env_steps_per_training_step
         if self.adr.update_every_steps % per_iteration:
             raise ConfigError(
                 f"adr.update_every_steps ({self.adr.update_every_steps}) must be a multiple of PPO's env steps per training step, "
@@ -520,12 +603,27 @@ class Params:
             )
         if self.adr.reward_preset not in self.walker.reward.presets:
             raise ConfigError(f"adr.reward_preset: '{self.adr.reward_preset}' is not one of walker.reward.presets {sorted(self.walker.reward.presets)}")
-        for name in ("slope_deg", "push_impulse_ns", "friction_scale", "torso_mass_scale"):
+        for name in (f.name for f in dataclasses.fields(AdrLimits)):
             start, limit = getattr(self.ppo.randomization, name), getattr(self.adr.limits, name)
             if not limit.low <= start.low <= start.high <= limit.high:
                 raise ConfigError(
                     f"adr.limits.{name} [{limit.low}, {limit.high}] must contain ppo.randomization.{name} [{start.low}, {start.high}], where ADR starts"
                 )
+
+
+    def _check_physics(self) -> None:
+        for name, pipeline in self.backends.pipelines.items():
+            ratio = self.walker.control_dt / pipeline.timestep
+            if abs(ratio - round(ratio)) > 1e-6:
+                raise ConfigError(
+                    f"backends.pipelines.{name}.timestep: {pipeline.timestep:g} s must divide the control step 1/walker.control_hz = {self.walker.control_dt:g} s"
+                )
+        if self.backends.train_env_steps % self.ppo.eval_every_steps:
+            raise ConfigError(f"backends.train_env_steps ({self.backends.train_env_steps}) must be a multiple of ppo.eval_every_steps ({self.ppo.eval_every_steps})")
+        if self.apg.episode_length % self.apg.horizon_length:
+            raise ConfigError(f"apg.episode_length ({self.apg.episode_length}) must be a multiple of apg.horizon_length ({self.apg.horizon_length})")
+        if len(set(self.apg.methods)) != len(self.apg.methods):
+            raise ConfigError(f"apg.methods: {list(self.apg.methods)} has duplicates")
 
 
 _INTERVAL_LIMITS: dict[str, tuple[float, float]] = {

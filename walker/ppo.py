@@ -175,8 +175,8 @@ def check_critic_fits(critic: CriticFile, cfg: PpoConfig, init: PolicyFile | Non
 
 
 def env_steps_per_iteration(cfg: PpoConfig) -> int:
-    """Env steps Brax PPO collects per training step (``batch_size * unroll_length * num_minibatches``)."""
-    return cfg.batch_size * cfg.unroll_length * cfg.num_minibatches
+    """Env steps Brax PPO collects per training step (see :attr:`PpoConfig.env_steps_per_training_step`)."""
+    return cfg.env_steps_per_training_step
 
 
 def eval_grid(cfg: PpoConfig) -> list[int]:

@@ -14,8 +14,10 @@ success, is :mod:`walker.protocol`.
 
 The env must be a Brax env that carries its episode's condition in the state
 and also provides ``set_conditions(state, {name: value})`` (the names of
-:data:`CONDITION_NAMES`), ``total_mass(state)`` and ``start_state(key) -> (qpos, qvel)``
-(the passive walker's :class:`walker.passive.env.PassiveWalkerEnv` does).
+:data:`CONDITION_NAMES`), ``total_mass(state)`` and ``start_state(key) -> (qpos, qvel)``,
+and reports the distance coordinate as ``state.metrics["x_position"]`` (so any physics
+pipeline's state will do; the passive walker's :class:`walker.passive.env.PassiveWalkerEnv`
+and its Brax-pipeline twin do).
 """
 
 from __future__ import annotations
@@ -166,12 +168,12 @@ def make_rollout(env: Env, policy: Policy, steps: int, labeller: Policy | None =
                 label = action
             nxt = env.step(state, action)
             fell = alive & (nxt.done != 0)  # a fall in this step, the last step of the episode included
-            out = (state.obs, action, label, alive, nxt.pipeline_state.qpos[0], nxt.metrics["positive_work"], nxt.reward, fell)
+            out = (state.obs, action, label, alive, nxt.metrics["x_position"], nxt.metrics["positive_work"], nxt.reward, fell)
             return (nxt, carry, label_carry, alive & ~fell), out
 
         init = (state, carry, label_carry, jnp.array(True))
         _, (obs, action, label, alive, x, work, reward, fell) = jax.lax.scan(body, init, None, length=steps)
-        x = jnp.concatenate([state.pipeline_state.qpos[:1], x])
+        x = jnp.concatenate([state.metrics["x_position"][None], x])
         return obs, action, label, alive, x, work, reward, fell, env.total_mass(state)
 
     @jax.jit

@@ -21,6 +21,8 @@ draws are baked into the compiled program. Time comes from
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import jax
 import jax.numpy as jnp
 import mujoco
@@ -40,11 +42,14 @@ class PassiveWalkerEnv(Env):
     Args:
       sys: the Brax ``System`` (an ``mjx.Model``) built by the ``system`` stage.
       cfg: the ``walker`` params block.
+      physics_step: one physics substep, ``(sys, data) -> data``; ``mjx.step`` unless a study
+        swaps in another way to differentiate it (:mod:`walker.gradients`).
     """
 
-    def __init__(self, sys: base.System, cfg: WalkerConfig):
+    def __init__(self, sys: base.System, cfg: WalkerConfig, physics_step: Callable[[base.System, mjx.Data], mjx.Data] = mjx.step):
         self.sys = sys
         self.cfg = cfg
+        self.physics_step = physics_step
         self.geom: Geometry = geometry(sys.mj_model)
 
     @property
@@ -109,7 +114,7 @@ class PassiveWalkerEnv(Env):
         data = data.replace(ctrl=task.action_to_ctrl(action, self.geom, jnp), xfrc_applied=xfrc)
         def substep(_, carry):
             d, work = carry
-            d = mjx.step(sys, d)
+            d = self.physics_step(sys, d)
             return d, work + task.positive_power(d.actuator_force, d.actuator_velocity, jnp) * self.cfg.timestep
 
         data, work = jax.lax.fori_loop(0, self.cfg.n_substeps, substep, (data, jnp.zeros((), jnp.float32)))

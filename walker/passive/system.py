@@ -10,12 +10,17 @@ from brax.io import mjcf
 
 from walker.config import ConfigError, WalkerConfig
 from walker.io import write_bytes
+from walker.passive.brax_env import check_representable
 from walker.passive.model import load_mj_model
 
 
 def build_system(cfg: WalkerConfig) -> base.System:
-    """Compile the MJCF with the options in ``cfg`` into a Brax System."""
-    return mjcf.load_model(load_mj_model(cfg))
+    """Compile the MJCF with the options in ``cfg`` into a Brax System; for one of Brax's own pipelines
+    (``cfg.backend``), first check the model is one it can represent (a ConfigError names what is not)."""
+    mj_model = load_mj_model(cfg)
+    if cfg.backend != "mjx":
+        check_representable(mj_model, cfg.backend, cfg.model_file)
+    return mjcf.load_model(mj_model)
 
 
 def save_system(sys: base.System, path: str | Path) -> None:

@@ -16,7 +16,7 @@ from walker.critic import Episodes, save_episodes
 from walker.dagger import dagger
 from walker.demos import load_dataset
 from walker.io import atomic_dir, write_json
-from walker.passive.env import PassiveWalkerEnv
+from walker.passive.backends import make_env
 from walker.passive.expert import fsm_policy
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, PolicyFile, normalise, save_policy
@@ -67,7 +67,7 @@ def _clone(params: Params, system_file: str, demos_file: str, demos_json: str, o
     x_val, y_val = normalise(ds.obs[val], obs_mean, obs_std), targets[val]
     print(f"[bc] {len(x_train)} training pairs, {len(x_val)} validation pairs (split by episode)", flush=True)
 
-    env = PassiveWalkerEnv(load_system(system_file, w), w)
+    env = make_env(load_system(system_file, w), w)
     key, init_key = jax.random.split(jax.random.PRNGKey(cfg.seed))
     model = init_mlp((env.observation_size, *cfg.hidden_sizes, env.action_size), cfg.activation, init_key)
     expert = fsm_policy(params.fsm, env)

@@ -9,7 +9,7 @@ import time
 from walker.capacity import mlp_parameters, network_config
 from walker.config import Params
 from walker.io import write_json
-from walker.passive.env import PassiveWalkerEnv
+from walker.passive.backends import make_env
 from walker.passive.system import load_system
 from walker.ppo import PpoRun
 from walker.ppo import train as ppo_train
@@ -25,7 +25,7 @@ def run(params: Params, name: str, system_file: str, out_json: str) -> dict:
     start = time.time()
     w, ev = params.walker, params.evaluate
     cfg = network_config(params, name)
-    env = PassiveWalkerEnv(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization))
+    env = make_env(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization))
     score = suite_scorer(env, w, ev, f"capacity {name}")
     scores, rates = [], []
 

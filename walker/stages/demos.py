@@ -7,7 +7,7 @@ import time
 from walker.config import Params
 from walker.demos import dataset_from_rollouts, save_dataset, worth_copying
 from walker.io import write_json
-from walker.passive.env import PassiveWalkerEnv
+from walker.passive.backends import make_env
 from walker.passive.expert import fsm_policy
 from walker.passive.system import load_system
 from walker.protocol import horizon_steps, mean_metrics, measure, protocol_sets
@@ -21,7 +21,7 @@ def run(params: Params, system_file: str, out_npz: str, out_json: str) -> dict:
     """Record FSM demonstrations and measure the expert on the nominal set and the suite."""
     start = time.time()
     w, ev, dm = params.walker, params.evaluate, params.demos
-    env = PassiveWalkerEnv(load_system(system_file, w), w)
+    env = make_env(load_system(system_file, w), w)
     expert = fsm_policy(params.fsm, env)
     # demonstrations are training-length episodes; the expert's protocol metrics use the protocol's horizon
     demo_rollout = make_rollout(env, expert, w.episode_steps)

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 from walker.config import PPO_VARIANTS, Params
 from walker.io import write_json
+from walker.passive.backends import make_env
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.expert import fsm_policy
 from walker.passive.native import FsmController, PolicyController, native_rollouts
@@ -156,7 +157,7 @@ def run(
     """Every policy on the protocol's sets -> the summary (with the race of the PPO variants) and the details."""
     start = time.time()
     w, ev = params.walker, params.evaluate
-    env = PassiveWalkerEnv(load_system(system_file, w), w)
+    env = make_env(load_system(system_file, w), w)
     policies = policies_to_evaluate(params, bc_dir, ppo_dir, wide_dir, env.observation_size, env.action_size)
     ppo_runs = read_ppo_results(params, ppo_results_dir)
     pre_ppo = pre_ppo_env_steps(demos_json, bc_json)

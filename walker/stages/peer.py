@@ -14,7 +14,7 @@ from pathlib import Path
 
 from walker.config import Params
 from walker.io import atomic_dir, write_json
-from walker.passive.env import PassiveWalkerEnv
+from walker.passive.backends import make_env
 from walker.passive.system import load_system
 from walker.peer import train_sb3_ppo
 from walker.policy import POLICY_FILENAME, PolicyFile, save_policy
@@ -40,7 +40,7 @@ def _train(params: Params, seed: int, system_file: str, out_dir: Path, live_dir:
     start = time.time()
     w, ev, cfg = params.walker, params.evaluate, params.ppo
     train_walker = dataclasses.replace(w, randomization=cfg.randomization)
-    env = PassiveWalkerEnv(load_system(system_file, w), train_walker)
+    env = make_env(load_system(system_file, w), train_walker)
     score = suite_scorer(env, w, ev, f"peer sb3-{seed}")
     history: list[tuple[int, float, float]] = []
     last: dict = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from walker.config import PPO_VARIANTS, Params
 from walker.io import atomic_dir, write_json, write_text
-from walker.passive.env import PassiveWalkerEnv
+from walker.passive.backends import make_env
 from walker.passive.system import load_system
 from walker.policy import load_policy
 from walker.stages.evaluate import EvaluatedPolicy, evaluate_policies
@@ -47,7 +47,7 @@ def run(
 
     start = time.time()
     w, ev = params.walker, params.evaluate
-    env = PassiveWalkerEnv(load_system(system_file, w), w)
+    env = make_env(load_system(system_file, w), w)
     names = [f"sb3-{s}" for s in params.peer.seeds]
     policies = [EvaluatedPolicy(PEER_GROUP, f"{PEER_GROUP}-{s}", load_policy(Path(peer_models) / f"sb3-{s}", env.observation_size,
                                                                               env.action_size)) for s in params.peer.seeds]

@@ -11,7 +11,7 @@ import numpy as np
 
 from walker.config import PPO_VARIANTS, Params
 from walker.io import atomic_dir, write_json
-from walker.passive.env import PassiveWalkerEnv
+from walker.passive.backends import make_env
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, load_policy, save_policy
 from walker.critic import CRITIC_FILENAME, critic_from_brax, load_critic, save_critic
@@ -50,7 +50,7 @@ def _train(params: Params, variant: str, seed: int, system_file: str, bc_dir: st
 
     start = time.time()
     w, ev, cfg = params.walker, params.evaluate, params.ppo.for_variant(variant)
-    env = PassiveWalkerEnv(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization))
+    env = make_env(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization))
     init = load_policy(bc_dir, env.observation_size, env.action_size) if variant == "bc" else None
     critic = load_critic(critic_dir) if init is not None and cfg.critic_init == "offline" else None
     name = f"{variant}-{seed}"

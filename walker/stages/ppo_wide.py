@@ -15,9 +15,9 @@ import numpy as np
 
 from walker.adr import ADR_FACTORS, AdrEnv, RangeSource, as_record, boundary_conditions, boundary_success, limits_array, ranges_array, steps_array, update_ranges
 from walker.config import Params, PpoConfig
-from walker.critic import CRITIC_FILENAME, load_critic
+from walker.critic import CRITIC_FILENAME, CriticFile, load_critic
 from walker.io import atomic_dir, write_json
-from walker.passive.env import PassiveWalkerEnv
+from walker.passive.backends import make_env
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, PolicyFile, load_policy, save_policy
 from walker.ppo import PpoRun
@@ -39,7 +39,7 @@ def wide_config(params: Params) -> PpoConfig:
     )
 
 
-def load_start(ppo_dir: str, obs_size: int, action_size: int) -> tuple[PolicyFile, object]:
+def load_start(ppo_dir: str, obs_size: int, action_size: int) -> tuple[PolicyFile, CriticFile]:
     """The BC-seeded PPO run's policy and critic; a missing file names the stage that makes it."""
     critic_path = Path(ppo_dir) / CRITIC_FILENAME
     if not critic_path.is_file():
@@ -64,7 +64,7 @@ def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: P
     w, ev, adr = params.walker, params.evaluate, params.adr
     cfg = wide_config(params)
     reward = dataclasses.replace(w.reward, preset=adr.reward_preset)
-    body = PassiveWalkerEnv(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization, reward=reward))
+    body = make_env(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization, reward=reward))
     init, critic = load_start(ppo_dir, body.observation_size, body.action_size)
     start, limits, step = ranges_array(cfg.randomization), limits_array(adr), steps_array(adr)
     source = RangeSource(start)
