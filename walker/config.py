@@ -488,11 +488,12 @@ class PeerConfig:
     seeds: tuple[int, ...] = _field("one SB3 run per seed", range=(0, 2**31 - 1))
 
 
-GRADIENT_METHODS = ("autodiff", "autodiff_more_iterations", "finite_difference", "zeroth_order")
-"""How stage ``gradients`` differentiates a rollout; ``zeroth_order`` is the reference the others are scored against."""
+GRADIENT_METHODS = ("autodiff", "autodiff_more_iterations", "autodiff_reverse", "finite_difference", "zeroth_order")
+"""How stage ``gradients`` differentiates a rollout (walker.gradients); ``zeroth_order`` is the reference the others are scored against."""
 
 APG_METHODS = ("autodiff", "finite_difference")
-"""How the APG runs differentiate the physics step (stage ``apg``)."""
+"""How the APG runs differentiate the physics step (stage ``apg``): reverse mode through MJX's solver at one iteration
+(the only setting MJX can reverse-differentiate), or the finite-difference VJP around the step at ``walker``'s solver."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -537,14 +538,14 @@ class GradientsConfig:
     fd_step: float = _field("central-difference step of the finite-difference VJP, in each input's units", range=(1e-8, 1.0))
     zo_samples: int = _field("antithetic sample pairs of the zeroth-order (Gaussian-smoothing) reference", range=(1, 10**7))
     zo_sigma: float = _field("smoothing std of the zeroth-order reference, in each input's units", range=(1e-8, 1.0))
-    more_iterations: SolverSetting = _field("the solver of the autodiff_more_iterations method")
+    more_iterations: SolverSetting = _field("the solver of the autodiff_more_iterations method (autodiff runs walker's solver, autodiff_reverse one iteration)")
     seed: int = _field("seed of the directions, nudges and zeroth-order samples", range=(0, 2**31 - 1))
 
 
 @dataclasses.dataclass(frozen=True)
 class ApgConfig:
     """Brax's analytic policy gradient on the walker, stage `apg@<method>` (block `apg`, pipeline physics/dvc.yaml),
-    compared with PPO from scratch at equal wall clock. Finite differences use ``gradients.fd_step``."""
+    compared with PPO from scratch at equal wall clock (see APG_METHODS). Finite differences use ``gradients.fd_step``."""
 
     methods: tuple[str, ...] = _field("how the physics step is differentiated, one run each", choices=APG_METHODS)
     horizon_length: int = _field("control steps differentiated through per policy update", range=(1, 10_000))
