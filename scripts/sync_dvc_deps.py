@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from test_dvc_deps import REPO, import_closure, script_of, stages  # noqa: E402
-for pipeline in (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml", REPO / "peer" / "dvc.yaml"):
+for pipeline in (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml", REPO / "peer" / "dvc.yaml", REPO / "physics" / "dvc.yaml"):
     lines = pipeline.read_text().splitlines()
     out, i, current = [], 0, None
     st = stages(pipeline)

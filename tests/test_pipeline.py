@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -63,6 +64,21 @@ TINY = {
     ("bench", "drift_cases"): 1,
     ("capacity", "networks"): {"tiny": {"policy_hidden_sizes": [8], "value_hidden_sizes": [8]}},
     ("capacity", "num_timesteps"): 80,  # scored at 0, 40 and 80 env steps
+    ("backends", "pipelines"): {"generalized": {"timestep": 0.001, "solver_iterations": 2}},
+    ("backends", "batch_sizes"): [2],
+    ("backends", "episodes"): 2,
+    ("backends", "train_env_steps"): 160,  # the bc settings' 80-step critic warm-up, then 80 of PPO
+    ("gradients", "horizons"): [2],
+    ("gradients", "start_states"): 1,
+    ("gradients", "spread_seeds"): 2,
+    ("gradients", "policy_directions"): 2,
+    ("gradients", "zo_samples"): 4,
+    ("apg", "methods"): ["finite_difference"],  # the path with the custom VJP inside Brax's APG
+    ("apg", "horizon_length"): 2,
+    ("apg", "episode_length"): 4,
+    ("apg", "num_envs"): 2,
+    ("apg", "policy_updates"): 4,
+    ("apg", "hidden_sizes"): [8],
 }
 BENCH_KEYS = (
     "native_physics_steps_per_s", "mjx_physics_steps_per_s", "mjx_best_batch", "ratio_mjx_to_native",
@@ -285,6 +301,31 @@ def test_capacity_sweep_is_its_own_pipeline(tiny_repo):
     assert 0.0 <= run["success_suite_final"] <= 1.0 and run["train_steps_per_s"] > 0 and run["env_steps"] == 80
     assert "[capacity tiny] 80/80 env steps" in out
     assert (root / "results/capacity.png").stat().st_size > 10_000
+
+
+def test_physics_pipeline_runs_on_the_main_outputs(tiny_repo):
+    root, env = tiny_repo
+    out = _run([sys.executable, "-m", "dvc", "repro", "physics/dvc.yaml"], root, env)
+    for stage in ("backends", "gradients", "apg@finite_difference", "apg_compare"):
+        assert f"Running stage 'physics/dvc.yaml:{stage}'" in out, stage
+    table = json.loads((root / "results/backends.json").read_text())
+    assert set(table["rows"]) == {"mjx", "generalized"}
+    for row in table["rows"].values():
+        assert row["throughput"]["steps_per_s"]["2"] > 0 and np.isfinite(row["drift"]["x_m"])
+        assert 0.0 <= row["fsm"]["suite"]["success"] <= 1.0 and 0.0 <= row["ppo"]["suite"]["walking"] <= 1.0
+    assert table["training"]["backend"] == "generalized" and table["training"]["env_steps"] == 160
+    assert 0.0 <= table["training"]["native"]["success"] <= 1.0
+    assert (root / "models/backends/generalized/policy.walker").is_file()
+    assert "| generalized |" in (root / "results/backends.md").read_text()
+    grads = json.loads((root / "results/gradients.json").read_text())
+    methods = grads["horizons"]["2"]["methods"]
+    assert set(methods) == {"zeroth_order", "autodiff", "autodiff_more_iterations", "autodiff_reverse", "finite_difference"}
+    assert methods["finite_difference"]["gradients"] == 3 and methods["autodiff"]["nonfinite"] == 0
+    assert (root / "results/plots/gradients.png").stat().st_size > 10_000
+    apg = json.loads((root / "results/apg/finite_difference.json").read_text())
+    assert apg["env_steps"] == 4 * 2 * 2 and apg["finite"] and 0.0 <= apg["suite"]["walking"] <= 1.0
+    assert "| finite_difference |" in (root / "results/apg.md").read_text()
+    assert (root / "results/plots/apg_vs_ppo.png").stat().st_size > 10_000
 
 
 def test_bad_params_fail_before_computation(tiny_repo):

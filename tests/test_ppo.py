@@ -125,7 +125,7 @@ def test_diverging_run_stops_with_a_clear_error_and_writes_nothing(params, tiny_
                                 variant_overrides=None),
     )
     save_system(build_system(short), tmp_path / "system.pkl")
-    monkeypatch.setattr(ppo_stage, "PassiveWalkerEnv", NanRewardEnv)
+    monkeypatch.setattr(ppo_stage, "make_env", NanRewardEnv)  # the stage builds its env through make_env(sys, cfg)
     out = tmp_path / "out"
     with pytest.raises(TrainingDiverged, match=r"ppo seed 0.*(NaN|nan)"):
         ppo_stage.run(p, "scratch", 0, str(tmp_path / "system.pkl"), "unused", "unused", str(out / "model"), str(out / "r.json"), str(out / "live"))

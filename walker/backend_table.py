@@ -1,0 +1,181 @@
+"""The backend table: the walker on MJX and on Brax's own pipelines, side by side (stage ``backends``).
+
+Every row runs the same task through :func:`walker.passive.backends.make_env`: MJX
+on ``walker.model_file`` at ``walker``'s timestep and solver, each Brax pipeline on
+``backends.model_file`` at its own timestep (``backends.pipelines``). Columns:
+physics throughput at ``backends.batch_sizes`` (steps/s, and simulated seconds per
+second, which is what a smaller timestep costs), the closed-loop FSM gait's drift
+from native MuJoCo running ``walker``'s own model, and the success of the FSM and of
+a learned PPO policy on the nominal set and the suite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import PartitionSpec
+
+from walker.bench import BATCH_AXIS, GaitSample, Timing, _best_rate, _max_gap, _native_fsm_gait, shard_count, sharded, tile
+from walker.config import Params, WalkerConfig
+from walker.passive.backends import make_env
+from walker.passive.env import PassiveWalkerEnv
+from walker.passive.expert import fsm_policy
+from walker.passive.system import build_system
+from walker.passive.task import OBS_HIP, OBS_PITCH
+from walker.policy import PolicyFile
+from walker.protocol import horizon_steps, mean_metrics, measure, protocol_sets
+from walker.rollout import Conditions, learned_policy, make_rollout, nominal_conditions, policy_arrays, run_rollouts, start_states
+
+MJX = "mjx"
+
+
+def backend_walker(params: Params, backend: str) -> WalkerConfig:
+    """``walker`` params for ``backend``: itself for MJX; for a Brax pipeline, its model, timestep and solver iterations."""
+    if backend == MJX:
+        return params.walker
+    setting = params.backends.pipelines[backend]
+    return dataclasses.replace(
+        params.walker, backend=backend, model_file=params.backends.model_file, timestep=setting.timestep,
+        solver_iterations=setting.solver_iterations,
+    )
+
+
+def backend_env(params: Params, backend: str) -> PassiveWalkerEnv:
+    """The task's JAX env on ``backend`` (raises ConfigError naming what the pipeline cannot represent)."""
+    w = backend_walker(params, backend)
+    return make_env(build_system(w), w)
+
+
+def pipeline_physics(env: PassiveWalkerEnv, sample: GaitSample, batch: int, repeats: int) -> Timing:
+    """Physics steps/s of Brax pipeline ``env.backend``'s ``step`` on ``batch`` walkers replaying the sample's controls."""
+    pipeline = importlib.import_module(f"brax.{env.backend}.pipeline")
+    sys = env.sys
+
+    def run(qpos, qvel, ctrl):
+        state = jax.vmap(lambda q, v: pipeline.init(sys, q, v))(qpos, qvel)
+
+        def physics_step(s, u):
+            return jax.vmap(pipeline.step, in_axes=(None, 0, 0))(sys, s, u), None
+
+        state, _ = jax.lax.scan(physics_step, state, ctrl)
+        return state.q
+
+    b = PartitionSpec(BATCH_AXIS)
+    fn = sharded(run, shard_count(batch), (b, b, PartitionSpec(None, BATCH_AXIS)), b)
+    args = tile(sample, batch)
+    return _best_rate(lambda: jax.block_until_ready(fn(*args)), batch * sample.ctrl.shape[1], repeats)
+
+
+def mjx_physics_of(env: PassiveWalkerEnv, sample: GaitSample, batch: int, repeats: int) -> Timing:
+    """Physics steps/s of ``mjx.step`` on the MJX env's model (the bench's measurement, for the table's first row)."""
+    from walker.bench import mjx_physics
+
+    return mjx_physics(env.sys.mj_model, sample, batch, repeats)
+
+
+def throughput_row(env: PassiveWalkerEnv, sample: GaitSample, batch_sizes: tuple[int, ...], repeats: int,
+                   log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Physics steps/s and simulated s/s at each batch size, with the compile time of the largest batch."""
+    measure_fn = mjx_physics_of if env.backend == MJX else pipeline_physics
+    out: dict[str, Any] = {"steps_per_s": {}, "sim_seconds_per_s": {}}
+    for batch in batch_sizes:
+        timing = measure_fn(env, sample, batch, repeats)
+        out["steps_per_s"][str(batch)] = timing.steps_per_s
+        out["sim_seconds_per_s"][str(batch)] = timing.steps_per_s * env.cfg.timestep
+        out["first_call_s"] = timing.first_call_s
+        log(f"[backends] {env.backend} batch {batch}: {timing.steps_per_s:,.0f} physics steps/s (first call {timing.first_call_s:.1f} s)")
+    return out
+
+
+def drift_row(params: Params, env: PassiveWalkerEnv, cases: int, seconds: float) -> dict[str, float]:
+    """The closed-loop FSM gait on ``env`` against native MuJoCo on ``walker``'s model and settings, from the same
+    nominal starts: the largest gap over ``seconds`` in torso x (m) and leg angles (rad), averaged over ``cases``."""
+    w = params.walker
+    steps = round(seconds * w.control_hz)
+    seed = params.evaluate.seed
+    rollout_fn = make_rollout(env, fsm_policy(params.fsm, env), steps)
+    traj = run_rollouts(rollout_fn, nominal_conditions(cases, w), seed, cases, label=f"drift {env.backend}")
+    qpos, qvel = start_states(env, seed, cases)
+    x_native, angles_native = _native_fsm_gait(params, w, qpos, qvel, steps)
+    return {
+        "x_m": _max_gap(traj.x, x_native),
+        "angle_rad": _max_gap(traj.obs[:, :, [OBS_PITCH, OBS_HIP]], angles_native),
+        "nonfinite_episodes": int((~np.isfinite(traj.x).all(axis=0)).sum()),
+    }
+
+
+def evaluation_sets(params: Params) -> dict[str, tuple[Conditions, int]]:
+    """The protocol's nominal set and suite cut to their first ``backends.episodes`` conditions, with their start seeds."""
+    n = params.backends.episodes
+    return {name: (c.take(np.arange(min(n, len(c)))), seed) for name, (c, seed) in protocol_sets(params.walker, params.evaluate).items()}
+
+
+def success_row(params: Params, env: PassiveWalkerEnv, policy: PolicyFile | None, label: str) -> dict[str, dict[str, Any]]:
+    """The FSM (``policy`` None) or a learned policy on ``env``: protocol metrics on each of :func:`evaluation_sets`."""
+    w, ev = params.walker, params.evaluate
+    if policy is None:
+        pol = fsm_policy(params.fsm, env)
+        arrays = pol.params
+    else:
+        pol, arrays = learned_policy(policy), policy_arrays(policy)
+    rollout_fn = make_rollout(env, pol, horizon_steps(w, ev))
+    out = {}
+    for name, (conditions, seed) in evaluation_sets(params).items():
+        traj, m = measure(rollout_fn, conditions, seed, w, ev, f"backends {env.backend} {label}: {name}", env.foot_model, arrays)
+        row = mean_metrics(m)
+        row["nonfinite_episodes"] = int((~np.isfinite(traj.x).all(axis=0)).sum())
+        out[name] = row
+    return out
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and not np.isfinite(value)) else format(value, spec)
+
+
+def backends_markdown(table: dict[str, Any], params: Params) -> str:
+    """``results/backends.md``: one row per backend, then the short training run's transfer."""
+    batches = [str(b) for b in params.backends.batch_sizes]
+    head = ("| backend | model | timestep (ms) | " + " | ".join(f"steps/s @{b}" for b in batches)
+            + f" | sim s/s @{batches[-1]} | drift x (m) | drift angle (rad) | FSM nominal | FSM suite | FSM walking suite | PPO suite | PPO walking suite |")
+    lines = [
+        "# The walker on MJX and on Brax's own pipelines",
+        "",
+        f"Produced by `dvc repro physics/dvc.yaml` (stage `backends`). Drift: closed-loop FSM gait against native MuJoCo on "
+        f"`{params.walker.model_file}` over {params.bench.drift_seconds:g} s, largest gap averaged over {params.bench.drift_cases} "
+        f"nominal starts. Success: the protocol ({params.evaluate.episode_seconds:g} s, sustained walk) on the first "
+        f"{params.backends.episodes} episodes of the nominal set and the suite. PPO: `{table.get('ppo_policy', 'n/a')}` (trained on MJX).",
+        "",
+        head,
+        "|" + "---|" * (head.count("|") - 1),
+    ]
+    for name, row in table["rows"].items():
+        if "error" in row:
+            lines.append(f"| {name} | {row['model']} | - | " + " | ".join("-" for _ in batches) + f" | - | fails: {row['error']} | | | | | | |")
+            continue
+        t, d, f, p = row["throughput"], row["drift"], row["fsm"], row["ppo"]
+        lines.append(
+            f"| {name} | {row['model']} | {row['timestep_s'] * 1000:g} | "
+            + " | ".join(f"{t['steps_per_s'][b]:,.0f}" for b in batches)
+            + f" | {t['sim_seconds_per_s'][batches[-1]]:,.1f} | {_fmt(d['x_m'], '.3f')} | {_fmt(d['angle_rad'], '.3f')} | "
+            f"{f['nominal']['success']:.2f} | {f['suite']['success']:.2f} | {f['suite']['walking']:.2f} | "
+            f"{p['suite']['success']:.2f} | {p['suite']['walking']:.2f} |"
+        )
+    train = table.get("training")
+    if train:
+        lines += [
+            "",
+            f"## PPO trained on `{train['backend']}` ({train['env_steps']:,} env steps from the BC clone, {train['wall_clock_s']:.0f} s)",
+            "",
+            "| evaluated on | suite success | suite walking |",
+            "|---|---|---|",
+            f"| {train['backend']} (where it trained) | {train['on_backend']['success']:.2f} | {train['on_backend']['walking']:.2f} |",
+            f"| native MuJoCo, `{params.walker.model_file}` | {train['native']['success']:.2f} | {train['native']['walking']:.2f} |",
+            f"| MJX | {train['on_mjx']['success']:.2f} | {train['on_mjx']['walking']:.2f} |",
+        ]
+    return "\n".join(lines) + "\n"
