@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,12 +69,17 @@ def run(
     params: Params, summary_json: str, details_json: str, ppo_results_dir: str, ppo_live_dir: str, wide_results_dir: str,
     bc_dir: str, ppo_dir: str, wide_dir: str, plots_dir: str, videos_dir: str, out_markdown: str,
 ) -> dict:
-    """Plots, videos and the result tables; both folders are built aside and replace the old ones only
-    when every plot and video is written."""
+    """Plots, videos and the result tables. Both are built aside; the videos folder is replaced whole, the plots
+    move into ``plots_dir`` one by one once all are written (other pipelines keep their figures there too)."""
     wide_runs = read_wide_runs(params, wide_results_dir)
     model_dirs = {"bc": Path(bc_dir), "ppo": Path(ppo_dir), WIDE_GROUP: Path(wide_dir)}
-    with atomic_dir(plots_dir) as plots_tmp, atomic_dir(videos_dir) as videos_tmp:
-        result = _report(params, summary_json, details_json, ppo_live_dir, wide_runs, model_dirs, plots_tmp, videos_tmp, Path(videos_dir))
+    plots_final = Path(plots_dir)
+    plots_final.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=plots_final.parent, prefix=".report-plots-") as plots_tmp, atomic_dir(videos_dir) as videos_tmp:
+        result = _report(params, summary_json, details_json, ppo_live_dir, wide_runs, model_dirs, Path(plots_tmp), videos_tmp, Path(videos_dir))
+        plots_final.mkdir(parents=True, exist_ok=True)
+        for figure in sorted(Path(plots_tmp).glob("*.png")):
+            os.replace(figure, plots_final / figure.name)
     summary = json.loads(Path(summary_json).read_text())
     details = json.loads(Path(details_json).read_text())
     ppo_runs = {f"{v}-{s}": json.loads((Path(ppo_results_dir) / f"{v}-{s}.json").read_text()) for v in PPO_VARIANTS for s in params.seeds}
