@@ -1,4 +1,4 @@
-"""Rewrite each stage's .py deps and its params in dvc.yaml, capacity/dvc.yaml and peer/dvc.yaml to what the code says.
+"""Rewrite each stage's .py deps and its params in every pipeline's dvc.yaml (tests/test_dvc_deps.PIPELINES) to what the code says.
 
 The .py deps become the transitive closure of project modules the stage's script imports and the params
 its stage module's PARAMS (the rules tests/test_dvc_deps.py checks); other deps, comments and order stay.
@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from test_dvc_deps import REPO, import_closure, script_of, stages  # noqa: E402
-for pipeline in (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml", REPO / "peer" / "dvc.yaml", REPO / "physics" / "dvc.yaml"):
+from test_dvc_deps import PIPELINES, REPO, import_closure, script_of, stages  # noqa: E402
+for pipeline in PIPELINES:
     lines = pipeline.read_text().splitlines()
     out, i, current = [], 0, None
     st = stages(pipeline)
@@ -26,7 +26,7 @@ for pipeline in (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml", REPO / "peer
             indent = (dm or pm).group(1)
             out.append(line); i += 1
             block = []
-            while i < len(lines) and re.match(rf"^{indent}  - ", lines[i]):
+            while i < len(lines) and re.match(rf"^{indent}  \s*- ", lines[i]):  # nested: a params file's keys
                 block.append(lines[i]); i += 1
             if dm:
                 closure = sorted(import_closure(script_of(st[current])))
@@ -36,7 +36,12 @@ for pipeline in (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml", REPO / "peer
                 out += [f"{indent}  - {c}" for c in script] + keep + [f"{indent}  - {c}" for c in lib]
             else:
                 mod = importlib.import_module("walker.stages." + script_of(st[current]).stem)
-                out += [f"{indent}  - {k}" for k in mod.PARAMS]
+                for entry in mod.PARAMS:
+                    if isinstance(entry, dict):  # another params file: {file: keys}
+                        for params_file, keys in entry.items():
+                            out += [f"{indent}  - {params_file}:"] + [f"{indent}      - {k}" for k in keys]
+                    else:
+                        out.append(f"{indent}  - {entry}")
             continue
         out.append(line); i += 1
     pipeline.write_text("\n".join(out) + "\n")

@@ -1,9 +1,9 @@
 """dvc.yaml's code deps and params are derived from the code, not kept by hand.
 
-For every stage of ``dvc.yaml``, ``capacity/dvc.yaml`` and ``peer/dvc.yaml``, the Python files it
+For every stage of every pipeline (:data:`PIPELINES`), the Python files it
 must list are exactly the project modules its script imports, transitively
 (read with ``ast``, imports inside functions included, packages' ``__init__``
-files included). Its ``params`` must be exactly its stage module's ``PARAMS``
+files included). Its ``params`` must be exactly its stage module's ``PARAMS`` (a ``{file: keys}`` entry for another params file)
 (the checked convention the README names). Editing a module then reruns
 exactly the stages that import it: the plots and the video code rerun the
 report only.
@@ -19,7 +19,9 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-PIPELINES = (REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml", REPO / "peer" / "dvc.yaml", REPO / "physics" / "dvc.yaml")
+PIPELINES = (
+    REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml", REPO / "peer" / "dvc.yaml", REPO / "physics" / "dvc.yaml", REPO / "humanoid" / "dvc.yaml",
+)
 
 
 def module_file(name: str) -> Path | None:
@@ -106,10 +108,22 @@ def test_params_are_the_stage_modules(pipeline, name):
 
     stage = stages(pipeline)[name]
     module = importlib.import_module("walker.stages." + script_of(stage).stem)
-    assert list(stage.get("params", [])) == list(module.PARAMS), (
-        f"{pipeline.relative_to(REPO)}: stage '{name}' lists params {stage.get('params')}; "
-        f"{module.__name__}.PARAMS says {list(module.PARAMS)}"
+    assert params_by_file(stage.get("params", [])) == params_by_file(module.PARAMS), (
+        f"{pipeline.relative_to(REPO)}: stage '{name}' lists params {stage.get('params')}; {module.__name__}.PARAMS says {list(module.PARAMS)}"
     )
+
+
+def params_by_file(entries) -> dict[str | None, list[str]]:
+    """A stage's params (or a stage module's PARAMS) as {params file: keys}: plain keys are params.yaml's (None),
+    a mapping ``{file: [keys]}`` names another file (the humanoid's humanoid/params.yaml)."""
+    out: dict[str | None, list[str]] = {}
+    for entry in entries:
+        if isinstance(entry, dict):
+            for params_file, keys in entry.items():
+                out.setdefault(params_file, []).extend(keys or [])
+        else:
+            out.setdefault(None, []).append(entry)
+    return out
 
 
 def test_every_stage_script_calls_its_own_stage_module():

@@ -80,6 +80,33 @@ TINY = {
     ("apg", "policy_updates"): 4,
     ("apg", "hidden_sizes"): [8],
 }
+HUMANOID_PPO = {
+    "num_timesteps": 160, "eval_every_steps": 80, "num_envs": 4, "batch_size": 4, "num_minibatches": 2, "unroll_length": 5,
+    "policy_hidden_sizes": [8], "value_hidden_sizes": [8],
+}
+HUMANOID_TINY = {
+    ("humanoid", "episode_seconds"): 0.5,
+    ("evaluate", "cases"): 2,
+    ("evaluate", "stand_seconds"): 0.5,
+    ("evaluate", "walk_seconds"): 0.6,
+    ("evaluate", "rollout_batch"): 2,
+    ("evaluate", "native_cases"): 1,
+    ("stand", None): HUMANOID_PPO,
+    ("walk", None): HUMANOID_PPO,
+    (None, "seeds"): [0],
+    ("report", "video_seconds"): 0.2,
+    ("report", "video_width"): 64,
+    ("report", "video_height"): 48,
+    ("bench", "batch_sizes"): [2],
+    ("bench", "physics_steps"): 4,
+    ("bench", "repeats"): 1,
+    ("bench", "ppo_env_steps"): 0,
+    ("bench", "tuning"): {"stock_collisions": {"timestep": 0.005, "solver_iterations": 1, "ls_iterations": 2, "collisions": "all"}},
+    ("bench", "tuning_batch"): 2,
+    ("bench", "drift_seconds"): 0.05,
+    ("bench", "drift_cases"): 1,
+    ("bench", "reference_iterations"): 10,
+}
 BENCH_KEYS = (
     "native_physics_steps_per_s", "mjx_physics_steps_per_s", "mjx_best_batch", "ratio_mjx_to_native",
     "env_ctrl_steps_per_s", "ppo_env_steps_per_s", "ppo_fraction_of_native", "device", "by_batch",
@@ -105,6 +132,8 @@ def _edit_params(path: Path, edits: dict) -> None:
     for (block, key), value in edits.items():
         if block is None:
             data[key] = value
+        elif key is None:  # several keys of one block
+            data[block].update(value)
         else:
             data[block][key] = value
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -122,6 +151,7 @@ def tiny_repo(tmp_path_factory):
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
     _edit_params(root / "params.yaml", TINY)
+    _edit_params(root / "humanoid/params.yaml", HUMANOID_TINY)
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["WALKER_JAX_CACHE"] = str(tmp_path_factory.mktemp("jax_cache"))
@@ -182,6 +212,7 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
         assert (root / "results/viewer/viewer.png").stat().st_size > 10_000
     bench = json.loads((root / "results/bench.json").read_text())
     assert set(BENCH_KEYS) <= set(bench) and bench["ppo_env_steps_per_s"] > 0
+    assert bench["humanoid"]["ratio_mjx_to_native"] > 0 and set(bench["humanoid"]["by_batch"]) == {"2"}
     converged = json.loads((root / "results/solvers.json").read_text())["converged"]
     assert converged["setting_vs_reference_x_m"] == 0.0 and converged["mjx_vs_native_x_m"] < 0.01
     metrics = json.loads((root / "results/demos.json").read_text())
@@ -326,6 +357,37 @@ def test_physics_pipeline_runs_on_the_main_outputs(tiny_repo):
     assert apg["env_steps"] == 4 * 2 * 2 and apg["finite"] and 0.0 <= apg["suite"]["walking"] <= 1.0
     assert "| finite_difference |" in (root / "results/apg.md").read_text()
     assert (root / "results/plots/apg_vs_ppo.png").stat().st_size > 10_000
+
+
+def test_humanoid_pipeline_stand_then_walk(tiny_repo):
+    """The humanoid's curriculum end to end on tiny budgets: stand, walk from stand and from scratch, evaluate, report."""
+    root, env = tiny_repo
+    out = _run([sys.executable, "-m", "dvc", "repro", "humanoid/dvc.yaml"], root, env)
+    for stage in ("tuning", "stand", "walk_curriculum@0", "walk_scratch@0", "evaluate", "report"):
+        assert f"Running stage 'humanoid/dvc.yaml:{stage}'" in out, stage
+    tuning = json.loads((root / "results/humanoid/tuning.json").read_text())["stock_collisions"]
+    assert tuning["collisions"] == "all" and tuning["mjx_physics_steps_per_s"] > 0 and np.isfinite(tuning["mjx_vs_native_m"])
+    stand = json.loads((root / "results/humanoid/ppo/stand.json").read_text())
+    assert stand["env_steps"] == 160 and [h["env_steps"] for h in stand["history"]] == [0, 80, 160]
+    curriculum = json.loads((root / "results/humanoid/ppo/walk@curriculum-0.json").read_text())
+    scratch = json.loads((root / "results/humanoid/ppo/walk@scratch-0.json").read_text())
+    assert curriculum["variant"] == "curriculum" and scratch["variant"] == "scratch"
+    # the curriculum starts from the stand policy: at step 0 it scores what the stand policy scores, scratch does not start there
+    assert curriculum["history"][0]["return"] != scratch["history"][0]["return"]
+    evaluation = json.loads((root / "results/humanoid/evaluation.json").read_text())
+    assert set(evaluation["stand"]) == {"held_pose", "stand"} and set(evaluation["walk"]) == {"curriculum-0", "scratch-0"}
+    for m in (*evaluation["stand"].values(), *evaluation["walk"].values()):
+        assert 0.0 <= m["success"] <= 1.0 and m["episodes"] == 2 and m["native"]["episodes"] == 1
+    summary = evaluation["summary"]
+    assert summary["stand_env_steps"] == 160 and len(summary["curriculum"]["success"]["values"]) == 1
+    for name in ("sample_efficiency.png", "push_robustness.png"):
+        assert (root / "results/humanoid/plots" / name).stat().st_size > 10_000
+    for clip in ("held_pose", "stand", "walk_curriculum", "walk_scratch"):
+        assert (root / f"results/humanoid/videos/{clip}.mp4").stat().st_size > 1_000
+        assert "<key" in (root / f"results/humanoid/videos/{clip}_keyframes.xml").read_text()
+    assert "| walk | curriculum-0 |" in (root / "results/humanoid/report.md").read_text()
+    status = _run([sys.executable, "-m", "dvc", "status", "humanoid/dvc.yaml"], root, env)
+    assert "up to date" in status, status
 
 
 def test_bad_params_fail_before_computation(tiny_repo):

@@ -9,7 +9,8 @@
   walker render --policy PATH|fsm --out FILE.mp4 [--push N_S --at SECONDS] [--slope DEG] [--keyframes FILE.xml]
                                        render one native-MuJoCo episode to a video (and MJCF keyframes)
   walker bench [--out FILE.json] [--plot FILE.png]
-                                       native MuJoCo against batched MJX, the env and PPO (sizes: params `bench`)
+                                       native MuJoCo against batched MJX, the env and PPO (sizes: params `bench`),
+                                       and the humanoid's physics (humanoid/params.yaml `bench`)
   walker bench --solvers [--out FILE.json] [--table FILE.md]
                                        the solver settings in `bench.solvers`: speed and drift from native MuJoCo
   walker serve [--folder results/web] [--port N] [--open]
@@ -166,7 +167,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         if args.table:
             write_text(bench.solver_markdown(result, params), args.table)
     else:
+        from walker.humanoid.bench import humanoid_throughput
+        from walker.humanoid.config import load_humanoid_params
+
+        hp = load_humanoid_params(args.humanoid_params)  # validate before any computation
         result = bench.throughput(params)
+        result["humanoid"] = humanoid_throughput(hp, bench.native_threads(params))
         if args.plot:
             from walker.plots import bench_throughput
 
@@ -237,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--plot", default=None, metavar="FILE.png", help="throughput against batch size (not with --solvers)")
     b.add_argument("--table", default=None, metavar="FILE.md", help="the solver table as markdown (with --solvers)")
     b.add_argument("--params", default="params.yaml")
+    b.add_argument("--humanoid-params", default="humanoid/params.yaml", help="the humanoid's params (its figures: entry `humanoid`)")
     b.set_defaults(func=_cmd_bench)
     s = sub.add_parser("serve", help="serve the browser viewer (built by `dvc repro web`) on localhost")
     s.add_argument("--folder", default="results/web", help="the viewer folder (default: results/web)")

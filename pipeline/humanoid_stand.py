@@ -1,0 +1,19 @@
+"""DVC stage `stand` of humanoid/dvc.yaml (walker.stages.humanoid_stand).
+
+Usage: python pipeline/humanoid_stand.py HUMANOID_PARAMS SEED OUT_MODEL_DIR OUT_JSON LIVE_DIR
+"""
+
+import sys
+
+if __name__ == "__main__":
+    params_file, seed, out_dir, out_json, live_dir = sys.argv[1:]
+    from walker.runtime import configure_jax, prepare_process, quiet_logs
+
+    prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
+    quiet_logs()  # before jax and mujoco are imported
+    from walker.humanoid.config import load_humanoid_params
+    from walker.stages import humanoid_stand
+
+    hp = load_humanoid_params(params_file)  # validate before any computation
+    configure_jax()
+    humanoid_stand.run(hp, int(seed), out_dir, out_json, live_dir)
