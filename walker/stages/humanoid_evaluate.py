@@ -53,11 +53,14 @@ def evaluate_task(hp: HumanoidParams, task: str, policies: dict[str, PolicyFile 
         params = () if policy is None else policy_arrays(policy)
         traj = run_rollouts(compiled[kind], conditions, seed, ev.rollout_batch, f"humanoid {task}: {name}", params, ev.rollout_devices)
         m = task_metrics(traj, task, env.cfg, ev, env.foot_model)
-        native = task_metrics(native_rollouts(env.cfg, policy, native_conditions, qpos, qvel, steps), task, env.cfg, ev, env.foot_model)
+        native_traj = native_rollouts(env.cfg, policy, native_conditions, qpos, qvel, steps)
+        native = task_metrics(native_traj, task, env.cfg, ev, env.foot_model)
         results[name] = {
             **mean_metrics(m),
+            "no_fall": float(no_fall(traj.fell).mean()),
             "episode_return": float(traj.episode_return().mean()),
             "native": {"episodes": n_native, "success": float(native.success.mean()), "walking": float(native.walking.mean()),
+                       "no_fall": float(no_fall(native_traj.fell).mean()), "mjx_no_fall_same_episodes": float(no_fall(traj.fell)[:n_native].mean()),
                        "mjx_success_same_episodes": float(m.success[:n_native].mean()),
                        "distance_m": float(native.distance_m.mean()), "mjx_distance_m_same_episodes": float(m.distance_m[:n_native].mean())},
         }
@@ -65,6 +68,12 @@ def evaluate_task(hp: HumanoidParams, task: str, policies: dict[str, PolicyFile 
         print(f"[humanoid evaluate] {task} {name}: success {m.success.mean():.3f} walking {m.walking.mean():.3f} "
               f"distance {m.distance_m.mean():.2f} m; native {native.success.mean():.3f} on {n_native}", flush=True)
     return results, episodes
+
+
+def no_fall(fell: np.ndarray) -> np.ndarray:
+    """(n,) bool: no fall in any control step; fell (T, n). For walk runs this is what remains of success when
+    they do not move fast enough."""
+    return ~np.asarray(fell, bool).any(axis=0)
 
 
 def spread(values: list[float | None]) -> dict[str, Any]:
@@ -81,7 +90,7 @@ def curriculum_summary(hp: HumanoidParams, walk: dict[str, dict], runs: dict[str
     for variant in ("curriculum", "scratch"):
         names = [f"{variant}-{s}" for s in hp.seeds]
         steps = [runs[n]["steps_to_success_threshold"] for n in names]
-        group = {key: spread([walk[n][key] for n in names]) for key in ("success", "walking", "distance_m", "speed_mps")}
+        group = {key: spread([walk[n][key] for n in names]) for key in ("success", "walking", "no_fall", "distance_m", "speed_mps")}
         group["steps_to_success_threshold"] = spread(steps)
         if variant == "curriculum":
             group["steps_to_success_threshold_with_stand"] = spread([None if s is None else s + stand_run["env_steps"] for s in steps])
