@@ -28,6 +28,9 @@ def tiny_params(tmp_path_factory) -> Path:
     data["ppo"].update(num_envs=4, batch_size=4, num_minibatches=2, unroll_length=5, value_hidden_sizes=[16], critic_warmup_steps=0)
     path = tmp_path_factory.mktemp("bench") / "params.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
+    humanoid = yaml.safe_load((REPO / "humanoid" / "params.yaml").read_text())
+    humanoid["bench"].update(batch_sizes=[2], physics_steps=4, repeats=1, ppo_env_steps=0)
+    (path.parent / "humanoid.yaml").write_text(yaml.safe_dump(humanoid, sort_keys=False))
     return path
 
 
@@ -41,8 +44,12 @@ def _walker(args: list[str], cwd: Path) -> str:
 
 def test_bench_command_writes_every_key(tiny_params):
     out, plot = tiny_params.parent / "bench.json", tiny_params.parent / "bench.png"
-    _walker(["bench", "--params", str(tiny_params), "--out", str(out), "--plot", str(plot)], tiny_params.parent)
+    humanoid_params = tiny_params.parent / "humanoid.yaml"
+    _walker(["bench", "--params", str(tiny_params), "--humanoid-params", str(humanoid_params), "--out", str(out), "--plot", str(plot)], tiny_params.parent)
     result = json.loads(out.read_text())
+    humanoid = result["humanoid"]  # the humanoid's physics, from its own params file
+    assert set(humanoid["by_batch"]) == {"2"} and humanoid["native_physics_steps_per_s"] > 0
+    assert humanoid["ratio_mjx_to_native"] == pytest.approx(humanoid["mjx_physics_steps_per_s"] / humanoid["native_physics_steps_per_s"])
     assert set(BENCH_KEYS) <= set(result)
     assert set(result["by_batch"]) == {"1", "4"}
     cores = os.cpu_count() or 1
