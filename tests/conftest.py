@@ -12,11 +12,16 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config):
-    """The numerics of the pipeline's entry points (walker.numerics): the ISA pin and the LAPACK-free linear algebra."""
+    """The numerics of the pipeline's entry points (walker.numerics): the ISA pin and the LAPACK-free linear algebra;
+    and their persistent compilation cache (``$WALKER_JAX_CACHE`` or ``~/.cache/walker/jax``), so a rerun of the
+    suite loads what an earlier one compiled. Cold and warm caches give the same bits
+    (``tests/test_runtime.py::test_a_warm_compilation_cache_gives_the_bits_of_a_cold_one``)."""
     from walker.numerics import blas_free_linalg, pin_cpu_isa
+    from walker.runtime import enable_compilation_cache
 
     pin_cpu_isa()
     blas_free_linalg()
+    enable_compilation_cache()
 
 
 @pytest.fixture(scope="session")

@@ -139,9 +139,10 @@ def _edit_params(path: Path, edits: dict) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-@pytest.fixture(scope="module")
-def tiny_repo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("repo")
+def _tiny_copy(root: Path) -> dict[str, str]:
+    """A git repository at ``root`` with the project's tracked files on tiny params (no data, models, results
+    or lock); returns the environment its stages run in. Every copy shares the persistent compilation cache
+    (``$WALKER_JAX_CACHE`` or ``~/.cache/walker/jax``): a rerun of the suite loads what the last one compiled."""
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True)
     for rel in files.stdout.split():
         src = REPO / rel
@@ -154,11 +155,63 @@ def tiny_repo(tmp_path_factory):
     _edit_params(root / "humanoid/params.yaml", HUMANOID_TINY)
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["WALKER_JAX_CACHE"] = str(tmp_path_factory.mktemp("jax_cache"))
     env["PYTHONPATH"] = str(root)
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "tiny"]):
         _run(cmd, root, env)
-    return root, env
+    return env
+
+
+@pytest.fixture(scope="module")
+def tiny_repo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("repo")
+    return root, _tiny_copy(root)
+
+
+class Background:
+    """A ``dvc repro`` of another pipeline running in its own copy of the repository while the main test works
+    (the stages trace and compile on one core for most of their time, so two runs share the machine's two)."""
+
+    def __init__(self, root: Path, env: dict[str, str], target: str):
+        self.root, self.log = root, root / "background.log"
+        with self.log.open("w") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro", target], cwd=root, env=env,
+                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait(self, timeout: float = 1800) -> str:
+        """Its output once it has finished; asserts it succeeded."""
+        code = self.proc.wait(timeout=timeout)
+        out = self.log.read_text()
+        assert code == 0, f"background dvc repro failed:\n{out[-4000:]}"
+        return out
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def background(tmp_path_factory):
+    """Pipelines the main test starts in the background (``{"humanoid": Background, "physics": ...}``), for the
+    tests that check them; whatever no test waited for is stopped at the end."""
+    runs: dict[str, Background] = {}
+    yield runs
+    for run in runs.values():
+        run.stop()
+
+
+def _start_humanoid(background: dict, tmp_path_factory) -> None:
+    """The humanoid's pipeline needs none of the walker's outputs: a copy of its own, started at once."""
+    root = tmp_path_factory.mktemp("humanoid_repo")
+    background["humanoid"] = Background(root, _tiny_copy(root), "humanoid/dvc.yaml")
+
+
+def _start_physics(background: dict, root: Path, env: dict[str, str], tmp_path_factory) -> None:
+    """The physics pipeline reads the main pipeline's outputs: a copy of the built repository (its DVC cache and
+    lock included), so the main test can go on editing and rerunning its own."""
+    copy = tmp_path_factory.mktemp("physics_repo") / "repo"
+    shutil.copytree(root, copy, symlinks=True)
+    background["physics"] = Background(copy, dict(env, PYTHONPATH=str(copy)), "physics/dvc.yaml")
 
 
 def _default_sigint() -> None:
@@ -193,15 +246,22 @@ def _status(root: Path, env: dict[str, str]) -> str:
     return proc.stdout
 
 
+def _main_status(root: Path, env: dict[str, str]) -> set[str]:
+    """The out-of-date stages of the main pipeline (the other pipelines are not built in this copy)."""
+    return {name for name in json.loads(_status(root, env)) if "dvc.yaml:" not in name}
+
+
 def _lock_md5(root: Path, stage: str, path: str) -> str:
     lock = yaml.safe_load((root / "dvc.lock").read_text())
     return next(o["md5"] for o in lock["stages"][stage]["outs"] if o["path"] == path)
 
 
-def test_repro_then_nothing_then_only_what_depends(tiny_repo):
+def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_path_factory):
     root, env = tiny_repo
     dvc = [sys.executable, "-m", "dvc"]
+    _start_humanoid(background, tmp_path_factory)
     first = _run(dvc + ["repro"], root, env)
+    _start_physics(background, root, env, tmp_path_factory)
     for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), "ppo_wide@0", "evaluate", "web", "report", "bench", "solvers"):
         assert f"Running stage '{stage}'" in first
     assert "capacity" not in first  # a separate pipeline
@@ -309,18 +369,20 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo):
     table = _run(dvc + ["exp", "show", "--no-pager", "--md", "--keep", "Experiment|learning_rate"], root, env)
     assert all(f"lr-{rate}" in table and rate in table for rate in rates), table
 
-    _edit_params(root / "params.yaml", {("bc", "learning_rate"): 0.01})
-    third = _run(dvc + ["repro", "bc"], root, env)
-    assert "Running stage 'bc'" in third
-    assert "Running stage 'demos'" not in third and "Running stage 'system'" not in third
-    stale = json.loads(_status(root, env))
-    assert {"ppo@bc-0", "ppo@scratch-0"} <= set(stale) and not {"system", "demos", "bc"} & set(stale)
-
-    _edit_params(root / "params.yaml", {("demos", "seed"): 5})
-    stale = json.loads(_status(root, env))
-    assert "demos" in stale and "system" not in stale
-    fourth = _run(dvc + ["repro", "demos"], root, env)
-    assert "Running stage 'demos'" in fourth and "Running stage 'system'" not in fourth
+    # editing a block puts out of date the stages that read it, not those before them (the report-only edit
+    # above showed a rerun of just the stale stages); the params go back after, so the capacity test finds the
+    # walker's system, demos and clone built
+    params = root / "params.yaml"
+    built_params = params.read_text()
+    _edit_params(params, {("bc", "learning_rate"): 0.01})
+    stale = _main_status(root, env)
+    assert "bc" in stale and not {"system", "demos"} & stale, stale
+    params.write_text(built_params)
+    _edit_params(params, {("demos", "seed"): 5})
+    stale = _main_status(root, env)
+    assert "demos" in stale and "system" not in stale, stale
+    params.write_text(built_params)
+    assert not {"system", "demos", "bc"} & _main_status(root, env)
 
 
 def test_capacity_sweep_is_its_own_pipeline(tiny_repo):
@@ -334,9 +396,13 @@ def test_capacity_sweep_is_its_own_pipeline(tiny_repo):
     assert (root / "results/capacity.png").stat().st_size > 10_000
 
 
-def test_physics_pipeline_runs_on_the_main_outputs(tiny_repo):
-    root, env = tiny_repo
-    out = _run([sys.executable, "-m", "dvc", "repro", "physics/dvc.yaml"], root, env)
+def test_physics_pipeline_runs_on_the_main_outputs(tiny_repo, background):
+    if "physics" in background:  # started on the main test's outputs
+        root, out = background["physics"].root, background["physics"].wait()
+        assert "Running stage 'bc'" not in out and "Running stage 'ppo@" not in out  # it reads them, it does not rebuild them
+    else:  # run alone: the main pipeline first
+        root, env = tiny_repo
+        out = _run([sys.executable, "-m", "dvc", "repro", "physics/dvc.yaml"], root, env)
     for stage in ("backends", "gradients", "apg@finite_difference", "apg_compare"):
         assert f"Running stage 'physics/dvc.yaml:{stage}'" in out, stage
     table = json.loads((root / "results/backends.json").read_text())
@@ -359,10 +425,12 @@ def test_physics_pipeline_runs_on_the_main_outputs(tiny_repo):
     assert (root / "results/plots/apg_vs_ppo.png").stat().st_size > 10_000
 
 
-def test_humanoid_pipeline_stand_then_walk(tiny_repo):
+def test_humanoid_pipeline_stand_then_walk(tiny_repo, background, tmp_path_factory):
     """The humanoid's curriculum end to end on tiny budgets: stand, walk from stand and from scratch, evaluate, report."""
-    root, env = tiny_repo
-    out = _run([sys.executable, "-m", "dvc", "repro", "humanoid/dvc.yaml"], root, env)
+    if "humanoid" not in background:  # run alone
+        _start_humanoid(background, tmp_path_factory)
+    run = background["humanoid"]
+    root, env, out = run.root, dict(tiny_repo[1], PYTHONPATH=str(run.root)), run.wait()
     for stage in ("tuning", "stand", "walk_curriculum@0", "walk_scratch@0", "evaluate", "report"):
         assert f"Running stage 'humanoid/dvc.yaml:{stage}'" in out, stage
     tuning = json.loads((root / "results/humanoid/tuning.json").read_text())["stock_collisions"]
