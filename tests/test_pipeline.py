@@ -172,7 +172,7 @@ class Background:
     (the stages trace and compile on one core for most of their time, so two runs share the machine's two)."""
 
     def __init__(self, root: Path, env: dict[str, str], target: str):
-        self.root, self.log = root, root / "background.log"
+        self.root, self.env, self.log = root, env, root / "background.log"
         with self.log.open("w") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro", target], cwd=root, env=env,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -425,12 +425,12 @@ def test_physics_pipeline_runs_on_the_main_outputs(tiny_repo, background):
     assert (root / "results/plots/apg_vs_ppo.png").stat().st_size > 10_000
 
 
-def test_humanoid_pipeline_stand_then_walk(tiny_repo, background, tmp_path_factory):
+def test_humanoid_pipeline_stand_then_walk(background, tmp_path_factory):
     """The humanoid's curriculum end to end on tiny budgets: stand, walk from stand and from scratch, evaluate, report."""
     if "humanoid" not in background:  # run alone
         _start_humanoid(background, tmp_path_factory)
     run = background["humanoid"]
-    root, env, out = run.root, dict(tiny_repo[1], PYTHONPATH=str(run.root)), run.wait()
+    root, env, out = run.root, run.env, run.wait()
     for stage in ("tuning", "stand", "walk_curriculum@0", "walk_scratch@0", "evaluate", "report"):
         assert f"Running stage 'humanoid/dvc.yaml:{stage}'" in out, stage
     tuning = json.loads((root / "results/humanoid/tuning.json").read_text())["stock_collisions"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +40,7 @@ def test_the_users_log_level_wins(level):
 
 
 COLD_WARM = """
-import hashlib, json, sys
+import hashlib, json
 from walker.runtime import configure_jax, prepare_process, track_compiles
 prepare_process()
 from walker.config import load_params
@@ -61,9 +63,6 @@ print(json.dumps({"digest": digest, "hits": log.cache_hits, "misses": log.cache_
 def test_a_warm_compilation_cache_gives_the_bits_of_a_cold_one(tmp_path):
     """The suite and the pipeline share the persistent compilation cache; what it loads computes what a fresh
     compile computes (an MJX rollout of the expert, compiled into an empty cache, then loaded from it)."""
-    import json
-    from pathlib import Path
-
     env = dict(os.environ, WALKER_JAX_CACHE=str(tmp_path / "cache"))
     repo = Path(__file__).resolve().parent.parent
     runs = []
