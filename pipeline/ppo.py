@@ -1,12 +1,12 @@
 """DVC stage `ppo@<variant>-<seed>` (walker.stages.ppo): Brax PPO from the cloned policy or from scratch.
 
-Usage: python pipeline/ppo.py PARAMS_FILE SYSTEM_PICKLE BC_MODEL_DIR CRITIC_DIR VARIANT SEED OUT_MODEL_DIR OUT_JSON LIVE_DIR
+Usage: python pipeline/ppo.py PARAMS_FILE SYSTEM_PICKLE BC_MODEL_DIR CRITIC_DIR VARIANT SEED OUT_MODEL_DIR OUT_JSON LIVE_DIR TIMING_JSON
 """
 
 import sys
 
 if __name__ == "__main__":
-    params_file, system_file, bc_dir, critic_dir, variant, seed, out_dir, out_json, live_dir = sys.argv[1:]
+    params_file, system_file, bc_dir, critic_dir, variant, seed, out_dir, out_json, live_dir, timing_json = sys.argv[1:]
     from walker.runtime import configure_jax, init_distributed, prepare_process, quiet_logs
 
     prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
@@ -17,4 +17,7 @@ if __name__ == "__main__":
     params = load_params(params_file)  # validate before any computation
     configure_jax()
     init_distributed()  # a run across hosts when WALKER_COORDINATOR, WALKER_NUM_PROCESSES, WALKER_PROCESS_ID are set
-    ppo.run(params, variant, int(seed), system_file, bc_dir, critic_dir, out_dir, out_json, live_dir)
+    from walker.timing import stage_timing
+
+    with stage_timing(f"ppo@{variant}-{seed}", timing_json):  # wall clock, compiling, env steps -> results/timing/
+        ppo.run(params, variant, int(seed), system_file, bc_dir, critic_dir, out_dir, out_json, live_dir)

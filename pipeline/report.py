@@ -2,13 +2,13 @@
 policy kind, and the generated result tables (results/report.md).
 
 Usage: python pipeline/report.py PARAMS_FILE SUMMARY_JSON DETAILS_JSON PPO_RESULTS_DIR PPO_LIVE_DIR WIDE_RESULTS_DIR
-       BC_MODEL_DIR PPO_MODELS_DIR WIDE_MODELS_DIR PLOTS_DIR VIDEOS_DIR OUT_MARKDOWN
+       BC_MODEL_DIR PPO_MODELS_DIR WIDE_MODELS_DIR PLOTS_DIR VIDEOS_DIR OUT_MARKDOWN TIMING_JSON
 """
 
 import sys
 
 if __name__ == "__main__":
-    params_file, *paths = sys.argv[1:]
+    params_file, *paths, timing_json = sys.argv[1:]
     from walker.runtime import configure_jax, prepare_process, quiet_logs, select_gl_backend
 
     select_gl_backend()  # before anything imports mujoco
@@ -19,4 +19,7 @@ if __name__ == "__main__":
 
     params = load_params(params_file)  # validate before any computation
     configure_jax()
-    report.run(params, *paths)
+    from walker.timing import stage_timing
+
+    with stage_timing("report", timing_json):  # wall clock, compiling, env steps -> results/timing/
+        report.run(params, *paths)

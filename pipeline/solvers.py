@@ -1,12 +1,12 @@
 """DVC stage `solvers` (walker.stages.solvers): MJX solver settings, their speed and drift from native MuJoCo.
 
-Usage: python pipeline/solvers.py PARAMS_FILE OUT_JSON OUT_MARKDOWN
+Usage: python pipeline/solvers.py PARAMS_FILE OUT_JSON OUT_MARKDOWN TIMING_JSON
 """
 
 import sys
 
 if __name__ == "__main__":
-    params_file, out_json, out_md = sys.argv[1:]
+    params_file, out_json, out_md, timing_json = sys.argv[1:]
     from walker.runtime import configure_jax, prepare_process, quiet_logs
 
     prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
@@ -16,4 +16,7 @@ if __name__ == "__main__":
 
     params = load_params(params_file)  # validate before any computation
     configure_jax()
-    solvers.run(params, out_json, out_md)
+    from walker.timing import stage_timing
+
+    with stage_timing("solvers", timing_json):  # wall clock, compiling, env steps -> results/timing/
+        solvers.run(params, out_json, out_md)

@@ -1,12 +1,12 @@
 """DVC stage `system` (walker.stages.system): compile the MJCF into the cached Brax System.
 
-Usage: python pipeline/system.py PARAMS_FILE OUT_PICKLE
+Usage: python pipeline/system.py PARAMS_FILE OUT_PICKLE TIMING_JSON
 """
 
 import sys
 
 if __name__ == "__main__":
-    params_file, out = sys.argv[1:]
+    params_file, out, timing_json = sys.argv[1:]
     from walker.runtime import configure_jax, prepare_process, quiet_logs
 
     prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
@@ -16,4 +16,7 @@ if __name__ == "__main__":
 
     params = load_params(params_file)  # validate before any computation
     configure_jax()
-    system.run(params, out)
+    from walker.timing import stage_timing
+
+    with stage_timing("system", timing_json):  # wall clock, compiling, env steps -> results/timing/
+        system.run(params, out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from walker.adr import ADR_FACTORS, SIDES, AdrEnv, RangeSource, as_record, boundary_conditions, boundary_success, from_record, update_ranges
+from walker.adr import ADR_FACTORS, RANGES_KEY, SIDES, adr_wrap_env_fn, as_record, boundary_conditions, boundary_success, from_record, ranges_updater, update_ranges
 
 START = np.array([[8.0, 15.0], [-3.0, 3.0], [0.6, 1.2], [0.8, 1.2]])
 LIMITS = np.array([[4.0, 20.0], [-15.0, 15.0], [0.4, 1.4], [0.6, 1.4]])
@@ -71,24 +71,33 @@ def test_records_round_trip():
     np.testing.assert_array_equal(from_record(as_record(START, "x/"), "x/"), START)
 
 
-def test_the_compiled_env_draws_from_the_current_ranges_without_recompiling(mjx_env, params):
+def test_training_episodes_draw_from_the_ranges_in_the_env_state_without_recompiling(mjx_env, params):
     import jax
+    import jax.numpy as jnp
 
     rand = params.ppo.randomization
-    source = RangeSource(START)
-    env = AdrEnv(mjx_env, source, (rand.push_time_s.low, rand.push_time_s.high), rand.push_duration_s)
-    reset = jax.jit(jax.vmap(env.reset))
+    wrap = adr_wrap_env_fn(mjx_env, START, (rand.push_time_s.low, rand.push_time_s.high), rand.push_duration_s)
+    env = wrap(mjx_env, episode_length=1)  # every step ends its episode: the next state is a new episode's
+    reset, step = jax.jit(env.reset), jax.jit(env.step)
     keys = jax.random.split(jax.random.PRNGKey(0), 64)
     names = {"slope_deg": "slope_deg", "push_impulse_ns": "push_impulse", "friction_scale": "friction_scale", "torso_mass_scale": "torso_mass_scale"}
 
     def drawn(state):
         return np.stack([np.asarray(state.info[names[f]]) for f in ADR_FACTORS])  # (F, 64)
 
-    first = drawn(reset(keys))
+    state = reset(keys)
+    first = drawn(state)
     assert np.all((first >= START[:, :1] - 1e-5) & (first <= START[:, 1:] + 1e-5))
     assert np.all(first.std(axis=1) > 0)  # spread over the ranges, not one value
     pinned = np.array([[17.0, 17.0], [-9.0, -9.0], [0.45, 0.45], [1.3, 1.3]])
-    source.set(pinned)
-    second = drawn(reset(keys))
-    np.testing.assert_allclose(second, np.repeat(pinned[:, :1], 64, axis=1), rtol=1e-6)
-    assert reset._cache_size() == 1  # the new ranges came in as data
+    ranges = [pinned]
+    state = step(ranges_updater(lambda: ranges[0])(state), jnp.zeros((64, env.action_size)))
+    np.testing.assert_allclose(drawn(state), np.repeat(pinned[:, :1], 64, axis=1), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(state.info[RANGES_KEY]), np.broadcast_to(pinned, (64, 4, 2)), rtol=1e-6)
+    state = step(ranges_updater(lambda: ranges[0])(state), jnp.zeros((64, env.action_size)))
+    compiled = step._cache_size()  # (the first call's state came from reset, with other weak types than a step's)
+    ranges[0] = START
+    state = step(ranges_updater(lambda: ranges[0])(state), jnp.zeros((64, env.action_size)))
+    again = drawn(state)
+    assert np.all((again >= START[:, :1] - 1e-5) & (again <= START[:, 1:] + 1e-5)) and np.all(again.std(axis=1) > 0)
+    assert step._cache_size() == compiled  # the new ranges came in as data

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
+from walker.config import load_params
 from walker.web import find_chromium
 
 pytestmark = pytest.mark.slow  # nested `dvc repro` and queue runs: minutes each
@@ -299,6 +300,13 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
     assert wide["env_steps"] == 80 and [h["env_steps"] for h in wide["history"]] == [0, 40, 80]
     assert load_policy(root / "models/ppo_wide/wide-0").metadata["source"] == "ppo_wide"
     assert (root / "results/ppo_wide_live/wide-0/plots/metrics/adr/slope_deg_low.tsv").is_file()
+    timing = {r["stage"]: r for r in json.loads((root / "results/timing.json").read_text())["stages"]}
+    assert {"system", "demos", "bc", "critic", "ppo_wide@0", "evaluate", "report", "bench", "solvers"} <= set(timing)
+    substeps = load_params(root / "params.yaml").walker.n_substeps
+    for run in PPO_RUNS:  # what Brax trained on, and the suite scored at every grid point
+        assert timing[f"ppo@{run}"]["physics_steps_training"] == 160 * substeps and timing[f"ppo@{run}"]["physics_steps_rollout"] > 0
+    assert timing["evaluate"]["physics_steps_rollout"] > 0 and timing["evaluate"]["physics_steps_native"] > 0
+    assert "| **total** |" in (root / "results/timing.md").read_text()
     evaluation = json.loads((root / "results/evaluation.json").read_text())
     assert set(evaluation["envelope_map"]) == {"fsm", "ppo_wide"}
     assert evaluation["envelope_map"]["ppo_wide"]["run"] == "ppo_wide-0" and len(evaluation["envelope_map"]["fsm"]["walking"]) == 2
@@ -342,7 +350,7 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
     assert "Running stage 'bc'" not in resumed and "Running stage 'demos'" not in resumed
     for run in PPO_RUNS:
         assert _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}") == built[run], f"{run}: rerun after interruption differs"
-    wide_md5 = _lock_md5(root, "ppo_wide@0", "models/ppo_wide/wide-0")  # ranges moved by a host callback, at fixed points
+    wide_md5 = _lock_md5(root, "ppo_wide@0", "models/ppo_wide/wide-0")  # ranges moved between epochs, at fixed points
     _run(dvc + ["repro", "--force", "--single-item", "ppo_wide@0"], root, env)
     assert _lock_md5(root, "ppo_wide@0", "models/ppo_wide/wide-0") == wide_md5, "a wide run must rerun to the same bits"
     _run(dvc + ["repro", "--force", "--single-item", "demos"], root, env)
@@ -465,7 +473,7 @@ def test_bad_params_fail_before_computation(tiny_repo):
     try:
         _edit_params(params, {("demos", "episodes"): -3})
         proc = subprocess.run(
-            [sys.executable, "pipeline/demos.py", "params.yaml", "data/system.pkl", "data/x.npz", "results/x.json"],
+            [sys.executable, "pipeline/demos.py", "params.yaml", "data/system.pkl", "data/x.npz", "results/x.json", "results/x_timing.json"],
             cwd=root, env=env, capture_output=True, text=True,
         )
         assert proc.returncode != 0

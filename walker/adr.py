@@ -10,21 +10,22 @@ and never shrinks inside the range it started from (the robustness suite's box,
 which the policy must keep).
 
 Ranges are an (F, 2) array, one row per factor of :data:`ADR_FACTORS`, columns
-(low, high). Training reads them through :class:`RangeSource` and
-:class:`AdrEnv`: the compiled PPO step asks the host for the current ranges when
-episodes reset, so the stage can move them between training epochs without
-recompiling.
+(low, high). Training reads them from its env state (:class:`AdrRanges`), where
+the stage writes them between PPO epochs (:func:`ranges_updater`): data, not a
+host callback, so the compiled training program is the same for every seed and
+JAX's persistent cache serves it.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from brax.envs.base import Env, State, Wrapper
 
+from walker.autoreset import wrap_for_training
 from walker.config import AdrConfig, ConditionRanges
 from walker.rollout import Conditions, draw_uniform
 
@@ -100,44 +101,73 @@ def from_record(record: Mapping[str, float], prefix: str = "") -> np.ndarray:
     return np.array([[record[f"{prefix}{f}_{side}"] for side in SIDES] for f in ADR_FACTORS], float)
 
 
-class RangeSource:
-    """The current training ranges on the host, (F, 2) float32, read by the compiled env at every reset."""
-
-    def __init__(self, ranges: np.ndarray):
-        self.ranges = np.asarray(ranges, np.float32)
-
-    def set(self, ranges: np.ndarray) -> None:
-        self.ranges = np.asarray(ranges, np.float32)
-
-    def current(self) -> np.ndarray:
-        return self.ranges.copy()
+RANGES_KEY = "adr_ranges"
+"""The ``state.info`` entry (one (F, 2) array per env) that :class:`AdrRanges` draws every new episode's factors from."""
 
 
-class AdrEnv(Wrapper):
-    """A body env whose episodes draw the ADR factors from the source's current ranges.
+class AdrRanges(Wrapper):
+    """Training episodes whose ADR factors are drawn from ranges carried in the env state as data.
 
-    The body env's own reset draws the start state; this wrapper then replaces the
-    episode's condition through the env's ``set_conditions`` (the rollout engine's
-    interface): slope, push impulse, friction and torso mass uniform in the
-    current ranges, the push time from ``push_time_s``, the push duration fixed.
-    The ranges enter the compiled program through a host callback
-    (``jax.pure_callback``), so moving them between PPO epochs needs no recompile;
-    Brax calls reset inside its training epoch, and the stage moves the ranges only
-    between epochs (in PPO's ``policy_params_fn``), so runs are reproducible.
+    Wraps the batched, auto-resetting training env (:func:`walker.autoreset.wrap_for_training`'s); each env
+    holds the current ranges in ``state.info["adr_ranges"]`` (F, 2). Whenever an episode starts (the first
+    reset, and every auto-reset: a step whose ``done`` is set returns the next episode's first state), its
+    slope, push impulse, friction and torso mass are drawn uniformly from those ranges, its push time from
+    ``push_time_s``, and written through the body env's ``set_conditions`` (the rollout engine's interface).
+    The ranges are an input of the compiled training program, not a host callback or a constant, so JAX's
+    persistent cache serves every seed's run; :func:`ranges_updater` moves them between PPO epochs, when
+    the stage changes them, so runs are reproducible.
     """
 
-    def __init__(self, env: Env, source: RangeSource, push_time_s: tuple[float, float], push_duration_s: float):
+    def __init__(self, env: Env, body: Env, start: np.ndarray, push_time_s: tuple[float, float], push_duration_s: float):
         super().__init__(env)
-        self.source = source
+        self.body = body
+        self.start = np.asarray(start, np.float32)
         self.push_time_s = push_time_s
         self.push_duration_s = push_duration_s
 
     def reset(self, rng: jax.Array) -> State:
         state = self.env.reset(rng)
-        ranges = jax.pure_callback(self.source.current, jax.ShapeDtypeStruct((len(ADR_FACTORS), 2), jnp.float32))
-        u = jax.random.uniform(jax.random.fold_in(rng, 2), (len(ADR_FACTORS) + 1,))
-        values = ranges[:, 0] + (ranges[:, 1] - ranges[:, 0]) * u[:-1]
-        conditions = {f: values[i] for i, f in enumerate(ADR_FACTORS)}
+        n = state.done.shape[0]
+        state.info[RANGES_KEY] = jnp.broadcast_to(jnp.asarray(self.start), (n, *self.start.shape))
+        return self._draw(state, jnp.ones((n,), bool))
+
+    def step(self, state: State, action: jax.Array) -> State:
+        state = self.env.step(state, action)
+        return self._draw(state, state.done > 0)
+
+    def _draw(self, state: State, fresh: jax.Array) -> State:
+        """``state`` with new factors for the envs where ``fresh`` (n,) is set; the others keep theirs."""
+        keys = jax.vmap(lambda k: jax.random.fold_in(k, 2))(state.info["reset_key"])  # the autoreset's per-env key
+        u = jax.vmap(lambda k: jax.random.uniform(k, (len(ADR_FACTORS) + 1,)))(keys)  # (n, F + 1)
+        ranges = state.info[RANGES_KEY]  # (n, F, 2)
+        values = ranges[:, :, 0] + (ranges[:, :, 1] - ranges[:, :, 0]) * u[:, :-1]
+        conditions = {f: values[:, i] for i, f in enumerate(ADR_FACTORS)}
         low, high = self.push_time_s
-        conditions.update(push_time_s=low + (high - low) * u[-1], push_duration_s=jnp.float32(self.push_duration_s))
-        return self.env.set_conditions(state, conditions)
+        conditions.update(push_time_s=low + (high - low) * u[:, -1], push_duration_s=jnp.float32(self.push_duration_s))
+        drawn = self.body.set_conditions(state, conditions)
+        info = dict(state.info)
+        for k, v in drawn.info.items():
+            if v is not state.info[k]:  # the entries set_conditions wrote
+                info[k] = jnp.where(jnp.reshape(fresh, (-1,) + (1,) * (jnp.ndim(v) - 1)), v, state.info[k])
+        return state.replace(info=info)
+
+
+def adr_wrap_env_fn(body: Env, start: np.ndarray, push_time_s: tuple[float, float], push_duration_s: float) -> Callable[..., Env]:
+    """A Brax ``wrap_env_fn``: the stock training wrappers (:func:`walker.autoreset.wrap_for_training`), then :class:`AdrRanges`."""
+
+    def wrap(env: Env, episode_length: int, action_repeat: int = 1, randomization_fn: Callable[..., Any] | None = None) -> Env:
+        return AdrRanges(wrap_for_training(env, episode_length, action_repeat, randomization_fn), body, start, push_time_s, push_duration_s)
+
+    return wrap
+
+
+def ranges_updater(current: Callable[[], np.ndarray]) -> Callable[[State], State]:
+    """For :func:`walker.ppo.train`'s ``update_env_state``: the training env state with every env's ranges set to
+    ``current()`` (F, 2), read on the host before each PPO epoch."""
+
+    def update(state: State) -> State:
+        shape = np.shape(state.info[RANGES_KEY])
+        ranges = np.ascontiguousarray(np.broadcast_to(np.asarray(current(), np.float32), shape))
+        return state.replace(info={**state.info, RANGES_KEY: ranges})
+
+    return update

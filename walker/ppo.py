@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 import jax
 import jax.numpy as jnp
 import numpy as np
-from brax.envs.base import Env
+from brax.envs.base import Env, State
 from brax.training import types as brax_types
 from brax.training.acme import running_statistics, specs
 from brax.training.agents.ppo import networks as ppo_networks
@@ -38,6 +38,7 @@ from walker.critic import CriticFile, brax_value_params
 from walker.errors import TrainingDiverged
 from walker.policy import PolicyFile, as_numpy
 from walker.policy import apply as policy_apply
+from walker.timing import record_env_steps
 
 MIN_STD = 1e-3
 """Brax's NormalTanhDistribution adds this to softplus(s)."""
@@ -198,12 +199,12 @@ def seeded_params(run: PpoRun) -> tuple[Any, dict, dict | None] | None:
     return (normalizer, brax_policy_params(run.init, run.cfg.init_action_std), value)
 
 
-def _train_kwargs(env: Env, run: PpoRun) -> dict[str, Any]:
+def _train_kwargs(env: Env, run: PpoRun, wrap_env_fn: Callable[..., Env] = wrap_for_training) -> dict[str, Any]:
     """Every ``brax...ppo.train`` argument but the callbacks: settings from params and the run's start (restore_params)."""
     cfg = run.cfg
     return dict(
         environment=env,
-        wrap_env_fn=wrap_for_training,  # every episode a fresh start, push and condition
+        wrap_env_fn=wrap_env_fn,  # by default every episode a fresh start, push and condition
         num_timesteps=run.num_timesteps,
         episode_length=env.cfg.episode_steps,
         num_envs=cfg.num_envs,
@@ -276,6 +277,32 @@ def bc_regularised_loss(cfg: PpoConfig, clone: PolicyFile, action_size: int) -> 
         ppo_train.ppo_losses = original
 
 
+@contextlib.contextmanager
+def env_state_between_epochs(update: Callable[[State], State] | None) -> Iterator[None]:
+    """While active, Brax PPO's training env state passes through ``update`` on the host before every training
+    epoch (None: unchanged), so data the env reads (ADR's ranges) can change between epochs without a recompile.
+
+    Brax's ``train`` keeps its env state to itself; the one call it makes on it between epochs is its module's
+    ``_strip_weak_type((training_state, env_state))``, which this wraps for the duration (as
+    :func:`bc_regularised_loss` wraps the loss), and restores on exit.
+    """
+    if update is None:
+        yield
+        return
+    original = ppo_train._strip_weak_type
+
+    def strip_weak_type(tree: Any) -> Any:
+        if isinstance(tree, tuple) and len(tree) == 2 and isinstance(tree[1], State):
+            tree = (tree[0], update(tree[1]))
+        return original(tree)
+
+    ppo_train._strip_weak_type = strip_weak_type
+    try:
+        yield
+    finally:
+        ppo_train._strip_weak_type = original
+
+
 def initial_params(env: Env, run: PpoRun) -> BraxParams:
     """Brax's parameters before any update (``num_timesteps=0``), e.g. to check the conversion."""
     _, params, _ = ppo_train.train(**{**_train_kwargs(env, run), "num_timesteps": 0})
@@ -288,16 +315,20 @@ def train(
     on_eval: Callable[[int, PolicyFile], None],
     on_progress: Callable[[int, dict], None] = lambda step, metrics: None,
     on_final: Callable[[BraxParams], None] = lambda params: None,
+    wrap_env_fn: Callable[..., Env] = wrap_for_training,
+    update_env_state: Callable[[State], State] | None = None,
 ) -> tuple[PolicyFile, int]:
     """Run Brax PPO; ``on_eval(env_steps, policy)`` sees the deterministic policy at every point of
     :func:`eval_grid` (step 0, the start, included; the warm-up's points too), ``on_final`` Brax's final
     (normaliser, actor, critic) parameters. Returns the final policy and the env steps taken (``run.num_timesteps``).
+    ``wrap_env_fn`` wraps the env for training (Brax's argument); ``update_env_state`` sees the training env state
+    before every epoch (:func:`env_state_between_epochs`).
 
     Raises :class:`TrainingDiverged` as soon as a loss or a parameter is not finite.
     """
     cfg = run.cfg
     label = f"ppo seed {run.seed}"
-    kwargs = _train_kwargs(env, run)
+    kwargs = _train_kwargs(env, run, wrap_env_fn)
     phases = []
     warmup = warmup_steps(cfg, run.init is not None)
     if warmup > 0:  # critic only, actor frozen; these env steps count towards the run's total
@@ -322,9 +353,11 @@ def train(
             on_progress(offset + step, {**metrics, "phase": phase})
 
         regularised = run.init is not None and cfg.bc_coef > 0 and phase == "ppo"
-        with bc_regularised_loss(cfg, run.init, env.action_size) if regularised else contextlib.nullcontext():
+        with bc_regularised_loss(cfg, run.init, env.action_size) if regularised else contextlib.nullcontext(), \
+                env_state_between_epochs(update_env_state):
             _, params, _ = ppo_train.train(**phase_kwargs, progress_fn=progress_fn, policy_params_fn=policy_params_fn)
         check_finite(params[:2], f"{label} after the {phase} phase")
+        record_env_steps(changes["num_timesteps"], "training")
         offset += changes["num_timesteps"]
     on_final(params)
     return policy_from_brax(params[0], params[1], cfg.activation), offset

@@ -11,14 +11,14 @@ rollouts and native MuJoCo alike. The rollouts themselves are
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from walker.config import SWEEP_QUANTITIES, EvaluateConfig, WalkerConfig
 from walker.gait import GAIT_FIELDS, FootModel, GaitMetrics, gait_metrics, is_walking
 from walker.policy import PolicyFile
-from walker.rollout import Conditions, Trajectories, draw_uniform, learned_policy, make_rollout, nominal_conditions, policy_arrays, random_conditions, run_rollouts
+from walker.rollout import Conditions, Trajectories, draw_uniform, learned_policy, make_rollout, nominal_conditions, policy_arrays, random_conditions, run_rollouts, run_sets
 
 
 def suite_conditions(cfg: EvaluateConfig) -> Conditions:
@@ -162,6 +162,21 @@ def measure(
     """Roll out over ``conditions`` and score every episode by the protocol."""
     traj = run_rollouts(rollout, conditions, seed, ev.rollout_batch, label, params, ev.rollout_devices)
     return traj, episode_metrics(traj.obs, traj.alive, traj.fell, traj.x, traj.work, traj.mass, w.control_dt, ev, body)
+
+
+def measure_sets(
+    rollout: Callable[..., Any],
+    sets: Sequence[tuple[Conditions, int]],
+    w: WalkerConfig,
+    ev: EvaluateConfig,
+    label: str,
+    body: FootModel,
+    params: Any = (),
+) -> list[tuple[Trajectories, EpisodeMetrics]]:
+    """:func:`measure` for several sets ``(conditions, start seed)`` of one policy at once: one stream of chunks
+    of ``evaluate.rollout_batch`` episodes (padding only the last), the same episodes and scores as one call each."""
+    trajs = run_sets(rollout, sets, ev.rollout_batch, label, params, ev.rollout_devices)
+    return [(t, episode_metrics(t.obs, t.alive, t.fell, t.x, t.work, t.mass, w.control_dt, ev, body)) for t in trajs]
 
 
 def _mean_or_none(values: np.ndarray) -> float | None:

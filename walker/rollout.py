@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -35,6 +35,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from walker.config import ConditionRanges, Interval, WalkerConfig
 from walker.policy import PolicyFile
 from walker.policy import apply as policy_apply
+from walker.timing import record_env_steps
 
 Carry = Any
 PolicyInit = Callable[[Any, jax.Array], Carry]
@@ -142,6 +143,11 @@ class Trajectories:
     reward: np.ndarray | None = None
     """(T, n) the environment's reward for each step"""
 
+    def episodes(self, which: slice) -> "Trajectories":
+        """The episodes ``which`` (a slice of the episode axis) of every field."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return Trajectories(**{k: None if v is None else (v[which] if k == "mass" else v[:, which]) for k, v in fields.items()})
+
     def episode_return(self) -> np.ndarray:
         """(n,) undiscounted return up to the end or the fall (the falling step included)."""
         return (self.reward * self.alive).sum(axis=0)
@@ -211,6 +217,11 @@ def episode_sharding(devices: int, batch: int) -> NamedSharding | None:
     return NamedSharding(Mesh(np.array(available[:n]), ("episodes",)), PartitionSpec("episodes"))
 
 
+def concat_conditions(parts: Sequence[Conditions]) -> Conditions:
+    """The rows of several condition sets, one after another."""
+    return Conditions(*(np.concatenate([getattr(c, n) for c in parts]) for n in CONDITION_NAMES))
+
+
 def run_rollouts(
     rollout: Callable[..., Any],
     conditions: Conditions,
@@ -223,8 +234,32 @@ def run_rollouts(
     """Run ``rollout`` with policy ``params`` over all conditions in chunks of ``batch`` episodes (one compile per chunk
     size; fewer conditions than ``batch`` make one smaller chunk), each chunk split over ``devices`` devices (see
     :func:`episode_sharding`)."""
+    return run_sets(rollout, [(conditions, seed)], batch, label, params, devices)[0]
+
+
+def run_sets(
+    rollout: Callable[..., Any],
+    sets: Sequence[tuple[Conditions, int]],
+    batch: int,
+    label: str = "rollout",
+    params: Any = (),
+    devices: int = 1,
+) -> list[Trajectories]:
+    """Several episode sets ``(conditions, start seed)`` in one stream of chunks, so only the last chunk is padded;
+    each set's episodes are exactly those :func:`run_rollouts` would run for it (an episode's outcome does not
+    depend on the other episodes of its chunk). One :class:`Trajectories` per set, in order."""
+    conditions = concat_conditions([c for c, _ in sets])
+    keys = jnp.concatenate([episode_keys(seed, len(c)) for c, seed in sets])
+    traj = _run_chunks(rollout, conditions, keys, batch, label, params, devices)
+    bounds = np.cumsum([0] + [len(c) for c, _ in sets])
+    return [traj.episodes(slice(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def _run_chunks(
+    rollout: Callable[..., Any], conditions: Conditions, keys: jax.Array, batch: int, label: str, params: Any, devices: int,
+) -> Trajectories:
+    """The work of :func:`run_sets`: ``conditions`` (n rows) with their episode ``keys`` (n, 2)."""
     n = len(conditions)
-    keys = episode_keys(seed, n)
     batch = min(batch, -(-n // devices) * devices)  # a small set is not padded to a whole batch
     sharding = episode_sharding(devices, batch)
     parts = []
@@ -236,6 +271,7 @@ def run_rollouts(
         if sharding is not None:
             per_episode = jax.device_put(per_episode, sharding)
         out = rollout(params, *per_episode)
+        record_env_steps(batch * out[0].shape[0], "rollout")  # what was simulated, padding included
         keep = min(batch, n - lo)
         *per_step, mass = (np.asarray(a) for a in out)
         parts.append([a[:, :keep] for a in per_step] + [mass[:keep]])
@@ -245,5 +281,3 @@ def run_rollouts(
     obs, action, labels, alive, x, work, reward, fell = (np.concatenate([p[i] for p in parts], axis=1) for i in range(8))
     mass = np.concatenate([p[8] for p in parts])
     return Trajectories(obs=obs, action=action, alive=alive, x=x, work=work, mass=mass, fell=fell, label=labels, reward=reward)
-
-

@@ -183,6 +183,8 @@ def report_markdown(
     for group, entry in evaluation.get("envelope_map", {}).items():
         parts.append(f"## Slope x push map: {GROUP_LABELS[group]} ({entry['run']}), walking success\n\n"
                      "Nominal friction and mass; push times as in the suite.\n\n" + envelope_map_table(entry))
+    parts.append("## Where the time went\n\nWall clock, compile time and physics simulated, per stage of this run, against "
+                 "`bench`'s physics rates: [timing.md](timing.md) (stage `timing`, which runs after this one; docs/benchmarks.md).")
     return "\n\n".join(parts) + "\n"
 
 

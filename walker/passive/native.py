@@ -28,6 +28,7 @@ from walker.config import FsmConfig, WalkerConfig, load_params
 from walker.passive.fsm import fsm_init, fsm_step
 from walker.passive.model import Geometry, floor_and_feet_geoms, geometry, gravity, load_mj_model
 from walker.policy import PolicyFile, apply, as_numpy
+from walker.timing import record_env_steps
 
 
 class PassiveWalkerNativeEnv(gym.Env):
@@ -115,6 +116,19 @@ class PassiveWalkerNativeEnv(gym.Env):
 
     def step(self, action):
         action = np.clip(np.asarray(action, dtype=np.float32), -1.0, 1.0)
+        obs, work = self.advance(action)
+        terms = task.weighted_terms(task.reward_terms(obs, action, self.cfg, self.geom, np), self.cfg.reward.weights)
+        reward = float(sum(terms.values()))
+        terminated = bool(task.fallen(obs, self.cfg, np))
+        truncated = self._steps >= self.cfg.episode_steps
+        info = {f"reward/{k}": float(v) for k, v in terms.items()}
+        info["x_position"] = float(self.data.qpos[0])
+        info["positive_work"] = work
+        return obs.copy(), reward, terminated, truncated, info
+
+    def advance(self, action: np.ndarray) -> tuple[np.ndarray, float]:
+        """One control step of an action already in [-1, 1] (3,), float32, without the reward (which evaluation does
+        not use): the next observation (18,) and the positive actuator work (J) of the step."""
         d = self.data
         impulse, push_time, duration = self._push
         d.xfrc_applied[self.geom.torso_body, 0] = task.push_force(d.time, impulse, push_time, duration, np)
@@ -124,16 +138,8 @@ class PassiveWalkerNativeEnv(gym.Env):
             mujoco.mj_step(self.model, d)
             work += float(task.positive_power(d.actuator_force, d.actuator_velocity, np)) * self.model.opt.timestep
         self._steps += 1
-        obs = task.observation(d.qpos, d.qvel, action, self.geom, np)
-        terms = task.weighted_terms(task.reward_terms(obs, action, self.cfg, self.geom, np), self.cfg.reward.weights)
-        reward = float(sum(terms.values()))
-        terminated = bool(task.fallen(obs, self.cfg, np))
-        truncated = self._steps >= self.cfg.episode_steps
-        self._obs = obs
-        info = {f"reward/{k}": float(v) for k, v in terms.items()}
-        info["x_position"] = float(d.qpos[0])
-        info["positive_work"] = work
-        return obs.copy(), reward, terminated, truncated, info
+        self._obs = task.observation(d.qpos, d.qvel, action, self.geom, np)
+        return self._obs, work
 
     def render(self):
         if self.render_mode != "rgb_array":
@@ -206,12 +212,13 @@ def run_episode(env: PassiveWalkerNativeEnv, controller: Controller, steps: int,
     obs, _ = env.reset(**reset_kwargs)
     controller.reset(obs)
     all_obs, xs, work = [obs], [float(env.data.qpos[0])], []
-    for t in range(steps):
-        obs, _, terminated, _, info = env.step(controller.act(obs))
+    for t in range(steps):  # env.advance: env.step's physics and observation, without the reward it does not need
+        obs, step_work = env.advance(np.clip(np.asarray(controller.act(obs), dtype=np.float32), -1.0, 1.0))
+        obs = obs.copy()
         all_obs.append(obs)
-        xs.append(info["x_position"])
-        work.append(info["positive_work"])
-        if terminated:
+        xs.append(float(env.data.qpos[0]))
+        work.append(step_work)
+        if task.fallen(obs, env.cfg, np):
             return NativeEpisode(np.array(all_obs), np.array(xs), np.array(work), t)
     return NativeEpisode(np.array(all_obs), np.array(xs), np.array(work), None)
 
@@ -289,6 +296,7 @@ def native_rollouts(
     else:
         with ProcessPoolExecutor(len(args), mp_context=multiprocessing.get_context("spawn")) as pool:
             batches = list(pool.map(_run_chunk, *zip(*args)))
+    record_env_steps(n * steps, "native")
     return NativeBatch(
         obs=np.concatenate([b.obs for b in batches], axis=1),
         alive=np.concatenate([b.alive for b in batches], axis=1),

@@ -18,7 +18,7 @@ from walker.passive.native import FsmController, PolicyController, native_rollou
 from walker.passive.system import load_system
 from walker.passive.task import OBS_HIP, OBS_HIP_VELOCITY
 from walker.policy import PolicyFile, load_policy
-from walker.protocol import envelope_map_conditions, episode_metrics, horizon_steps, mean_metrics, measure, protocol_sets, sweep_sets
+from walker.protocol import envelope_map_conditions, episode_metrics, horizon_steps, mean_metrics, measure, measure_sets, protocol_sets, sweep_sets
 from walker.rollout import learned_policy, make_rollout, policy_arrays, start_states
 from walker.summary import best_run, group_row, summary
 
@@ -97,8 +97,10 @@ def evaluate_policies(
     for p in policies:
         rollout = rollout_for(p.policy)
         arrays = () if p.policy is None else policy_arrays(p.policy)
-        nominal_traj, nominal = measure(rollout, *sets["nominal"], w, ev, f"evaluate {p.name}: nominal", body, arrays)
-        suite_traj, suite_m = measure(rollout, suite, suite_seed, w, ev, f"evaluate {p.name}: suite", body, arrays)
+        # the nominal set, the suite and the sweeps in one stream of chunks: only the last chunk is padded
+        measured = measure_sets(rollout, [sets["nominal"], (suite, suite_seed)] + [(c, seed) for _, c, seed in sweeps.values()],
+                                w, ev, f"evaluate {p.name}: nominal, suite, sweeps", body, arrays)
+        (nominal_traj, nominal), (_, suite_m), *swept = measured
         entry = {
             "group": p.group,
             "nominal": mean_metrics(nominal),
@@ -110,8 +112,7 @@ def evaluate_policies(
                 "dt": w.control_dt,
             },
         }
-        for quantity, (values, conditions, seed) in sweeps.items():
-            _, m = measure(rollout, conditions, seed, w, ev, f"evaluate {p.name}: {quantity} sweep", body, arrays)
+        for (quantity, (values, _, _)), (_, m) in zip(sweeps.items(), swept):
             entry["sweeps"][quantity] = {
                 "values": values.tolist(),
                 "success": m.success.reshape(len(values), -1).mean(axis=1).tolist(),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from walker.adr import ADR_FACTORS, AdrEnv, RangeSource, as_record, boundary_conditions, boundary_success, limits_array, ranges_array, steps_array, update_ranges
+from walker.adr import ADR_FACTORS, adr_wrap_env_fn, as_record, boundary_conditions, boundary_success, limits_array, ranges_array, ranges_updater, steps_array, update_ranges
 from walker.config import Params, PpoConfig
 from walker.critic import CRITIC_FILENAME, CriticFile, load_critic
 from walker.io import atomic_dir, write_json
@@ -67,10 +67,9 @@ def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: P
     body = make_env(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization, reward=reward))
     init, critic = load_start(ppo_dir, body.observation_size, body.action_size)
     start, limits, step = ranges_array(cfg.randomization), limits_array(adr), steps_array(adr)
-    source = RangeSource(start)
-    current = [start]  # the ranges in float64 (the source hands float32 to the compiled env)
+    current = [start]  # the ranges in float64; training reads them in float32 from its env state, set before each epoch
     rand = cfg.randomization
-    env = AdrEnv(body, source, (rand.push_time_s.low, rand.push_time_s.high), rand.push_duration_s)
+    wrap = adr_wrap_env_fn(body, start, (rand.push_time_s.low, rand.push_time_s.high), rand.push_duration_s)
     rollout = make_rollout(body, learned_policy(init), horizon_steps(w, ev))
     rng = np.random.default_rng([ev.seed, seed, 23])  # the boundary episodes' conditions, a new draw at every update
     name = f"wide-{seed}"
@@ -88,7 +87,6 @@ def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: P
                            body.foot_model, policy_arrays(policy))
             success = boundary_success(m.walking, adr.boundary_cases)
             updated = update_ranges(ranges, success, start, limits, step, adr.upper, adr.lower)
-            source.set(updated)
             current[0] = updated
             eval_s[0] += time.time() - t0
             history.append({"env_steps": env_steps, **as_record(ranges), **as_record(success, "walking_at_")})
@@ -105,7 +103,7 @@ def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: P
             print(f"[ppo_wide {name}] {env_steps}/{cfg.num_timesteps} env steps, {rate:.0f} steps/s while training", flush=True)
 
         run_cfg = PpoRun(cfg=cfg, seed=seed, init=init, num_timesteps=cfg.num_timesteps, critic=critic)
-        policy, env_steps = ppo_train(env, run_cfg, on_eval, on_progress)
+        policy, env_steps = ppo_train(body, run_cfg, on_eval, on_progress, wrap_env_fn=wrap, update_env_state=ranges_updater(lambda: current[0]))
 
     trained = [h for h in history if h["env_steps"] < env_steps]  # the last record's ranges came after training ended
     lows = np.array([[h[f"{f}_low"] for f in ADR_FACTORS] for h in trained]).min(axis=0)
