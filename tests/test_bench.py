@@ -44,12 +44,9 @@ def _walker(args: list[str], cwd: Path) -> str:
 
 def test_bench_command_writes_every_key(tiny_params):
     out, plot = tiny_params.parent / "bench.json", tiny_params.parent / "bench.png"
-    humanoid_params = tiny_params.parent / "humanoid.yaml"
-    _walker(["bench", "--params", str(tiny_params), "--humanoid-params", str(humanoid_params), "--out", str(out), "--plot", str(plot)], tiny_params.parent)
+    _walker(["bench", "--params", str(tiny_params), "--out", str(out), "--plot", str(plot)], tiny_params.parent)
     result = json.loads(out.read_text())
-    humanoid = result["humanoid"]  # the humanoid's physics, from its own params file
-    assert set(humanoid["by_batch"]) == {"2"} and humanoid["native_physics_steps_per_s"] > 0
-    assert humanoid["ratio_mjx_to_native"] == pytest.approx(humanoid["mjx_physics_steps_per_s"] / humanoid["native_physics_steps_per_s"])
+    assert "humanoid" not in result  # the humanoid's figures are its own pipeline's (walker bench --humanoid)
     assert set(BENCH_KEYS) <= set(result)
     assert set(result["by_batch"]) == {"1", "4"}
     cores = os.cpu_count() or 1
@@ -61,6 +58,16 @@ def test_bench_command_writes_every_key(tiny_params):
     assert result["ratio_mjx_to_native"] == pytest.approx(best / result["native_physics_steps_per_s"])
     assert result["device"].startswith(("cpu", "gpu", "tpu")) and result["host_peak_rss_mb"] > 0
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_humanoid_bench_reads_only_its_own_params(tiny_params):
+    """`walker bench --humanoid`: the humanoid's physics from humanoid/params.yaml alone (no walker params read)."""
+    out = tiny_params.parent / "humanoid_bench.json"
+    humanoid_params = tiny_params.parent / "humanoid.yaml"
+    _walker(["bench", "--humanoid", "--humanoid-params", str(humanoid_params), "--params", "missing.yaml", "--out", str(out)], tiny_params.parent)
+    result = json.loads(out.read_text())
+    assert set(result["by_batch"]) == {"2"} and result["native_physics_steps_per_s"] > 0 and result["device"]
+    assert result["ratio_mjx_to_native"] == pytest.approx(result["mjx_physics_steps_per_s"] / result["native_physics_steps_per_s"])
 
 
 def test_use_all_cpu_cores_keeps_an_explicit_flag():

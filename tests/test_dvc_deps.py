@@ -136,7 +136,7 @@ def test_every_stage_script_calls_its_own_stage_module():
 def test_figures_and_videos_rerun_only_the_report():
     """Editing the plots or the video code leaves every training and evaluation stage up to date."""
     default = stages(REPO / "dvc.yaml")
-    for module in ("walker/plots.py", "walker/render.py", "walker/tables.py"):
+    for module in ("walker/plots.py", "walker/render.py", "walker/passive/render.py", "walker/tables.py"):
         users = {name for name, stage in default.items() if module in import_closure(script_of(stage))}
         assert "report" in users and users <= {"report", "bench"}, f"{module} is imported by stages {sorted(users)}"
 

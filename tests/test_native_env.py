@@ -50,14 +50,15 @@ def test_native_forced_fall_terminates(native_env):
 def test_native_conditions_change_the_model(native_env, params):
     native_env.reset(seed=0, options={"slope_deg": 15.0, "friction_scale": 0.5, "torso_mass_scale": 1.2})
     m = native_env.model
+    nominal_friction, nominal_mass, _ = native_env._nominal
     g = m.opt.gravity
     np.testing.assert_allclose(np.degrees(np.arctan2(g[0], -g[2])), 15.0, rtol=1e-6)
-    assert m.geom("floor").friction[0] == 0.5 * native_env._nominal_friction[m.geom("floor").id, 0]
+    assert m.geom("floor").friction[0] == 0.5 * nominal_friction[m.geom("floor").id, 0]
     torso = native_env.geom.torso_body
-    np.testing.assert_allclose(m.body_mass[torso], 1.2 * native_env._nominal_mass[torso])
+    np.testing.assert_allclose(m.body_mass[torso], 1.2 * nominal_mass[torso])
     native_env.reset(seed=0)  # nominal again
     np.testing.assert_allclose(np.degrees(np.arctan2(m.opt.gravity[0], -m.opt.gravity[2])), params.walker.slope_deg, rtol=1e-6)
-    assert m.body_mass[torso] == native_env._nominal_mass[torso]
+    assert m.body_mass[torso] == nominal_mass[torso]
 
 
 def test_fsm_agrees_between_mjx_and_native(jit_env, fsm_trajectories, native_env, params):

@@ -21,9 +21,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import PartitionSpec
 
-from walker.bench import BATCH_AXIS, GaitSample, Timing, _best_rate, _max_gap, _native_fsm_gait, shard_count, sharded, tile
+from walker.bench import BATCH_AXIS, GaitSample, Timing, _best_rate, _max_gap, shard_count, sharded, tile
 from walker.config import Params, WalkerConfig
 from walker.passive.backends import make_env
+from walker.passive.bench import _native_fsm_gait
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.expert import fsm_policy
 from walker.passive.system import build_system

@@ -9,8 +9,9 @@
   walker render --policy PATH|fsm --out FILE.mp4 [--push N_S --at SECONDS] [--slope DEG] [--keyframes FILE.xml]
                                        render one native-MuJoCo episode to a video (and MJCF keyframes)
   walker bench [--out FILE.json] [--plot FILE.png]
-                                       native MuJoCo against batched MJX, the env and PPO (sizes: params `bench`),
-                                       and the humanoid's physics (humanoid/params.yaml `bench`)
+                                       native MuJoCo against batched MJX, the env and PPO (sizes: params `bench`)
+  walker bench --humanoid [--out FILE.json]
+                                       the humanoid's physics and PPO (humanoid/params.yaml `bench`)
   walker bench --solvers [--out FILE.json] [--table FILE.md]
                                        the solver settings in `bench.solvers`: speed and drift from native MuJoCo
   walker serve [--folder results/web] [--port N] [--open]
@@ -131,7 +132,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from walker.passive.model import geometry, load_mj_model
     from walker.passive.native import FsmController, PolicyController
     from walker.io import write_text
-    from walker.render import keyframes_xml, record, write_video
+    from walker.passive.render import keyframes_xml, record
+    from walker.render import write_video
 
     w, r = params.walker, params.report
     options: dict = {} if args.slope is None else {"slope_deg": args.slope}
@@ -152,31 +154,38 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     import json
+    import os
 
     from walker.runtime import configure_jax, prepare_process, quiet_logs
 
+    if args.humanoid and (args.solvers or args.plot or args.table):
+        raise SystemExit("walker bench --humanoid: --solvers, --plot and --table are the walker's (leave them out)")
     prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
     quiet_logs()
-    params = load_params(args.params)  # validate before any computation
-    from walker import bench
     from walker.io import write_json, write_text
 
-    configure_jax()
-    if args.solvers:
-        result = bench.solver_table(params)
-        if args.table:
-            write_text(bench.solver_markdown(result, params), args.table)
-    else:
+    if args.humanoid:
         from walker.humanoid.bench import humanoid_throughput
         from walker.humanoid.config import load_humanoid_params
 
         hp = load_humanoid_params(args.humanoid_params)  # validate before any computation
-        result = bench.throughput(params)
-        result["humanoid"] = humanoid_throughput(hp, bench.native_threads(params))
-        if args.plot:
-            from walker.plots import bench_throughput
+        configure_jax()
+        result = humanoid_throughput(hp, os.cpu_count() or 1)
+    else:
+        params = load_params(args.params)  # validate before any computation
+        from walker.passive import bench
 
-            bench_throughput(result, args.plot)
+        configure_jax()
+        if args.solvers:
+            result = bench.solver_table(params)
+            if args.table:
+                write_text(bench.solver_markdown(result, params), args.table)
+        else:
+            result = bench.throughput(params)
+            if args.plot:
+                from walker.plots import bench_throughput
+
+                bench_throughput(result, args.plot)
     if args.out:
         write_json(result, args.out)
     print(json.dumps(result, indent=2, sort_keys=True))
@@ -243,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--plot", default=None, metavar="FILE.png", help="throughput against batch size (not with --solvers)")
     b.add_argument("--table", default=None, metavar="FILE.md", help="the solver table as markdown (with --solvers)")
     b.add_argument("--params", default="params.yaml")
-    b.add_argument("--humanoid-params", default="humanoid/params.yaml", help="the humanoid's params (its figures: entry `humanoid`)")
+    b.add_argument("--humanoid", action="store_true", help="the humanoid's physics instead (humanoid/params.yaml `bench`)")
+    b.add_argument("--humanoid-params", default="humanoid/params.yaml", help="the humanoid's params (with --humanoid)")
     b.set_defaults(func=_cmd_bench)
     s = sub.add_parser("serve", help="serve the browser viewer (built by `dvc repro web`) on localhost")
     s.add_argument("--folder", default="results/web", help="the viewer folder (default: results/web)")

@@ -11,18 +11,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any
 
-import mujoco
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from walker.config import WalkerConfig
 from walker.io import atomic_path
-from walker.passive.model import gravity, resolve_model_file
-from walker.passive.native import Controller, PassiveWalkerNativeEnv
 
-CAMERA = "track"
 AFTER_FALL_S = 0.2
 """how long a rollout is simulated after a fall (s) before the video holds still"""
 PUSH_ARROW_S = 0.5
@@ -38,30 +32,15 @@ class Recording:
     time: np.ndarray
     """(T+1,) simulated time (s) of each recorded state (fewer states after a fall)"""
     qpos: np.ndarray
-    """(T+1, 6)"""
+    """(T+1, nq)"""
     qvel: np.ndarray
-    """(T+1, 6)"""
+    """(T+1, nv)"""
     ctrl: np.ndarray
-    """(T+1, 3) actuator targets in force when that state was reached"""
+    """(T+1, nu) actuator targets in force when that state was reached"""
     fell_at_s: float | None
-    """when the walker fell (s), or None"""
+    """when the body fell (s), or None"""
     distance_m: float
     work_j: float
-
-
-def slope_camera_quat(slope_deg: float) -> np.ndarray:
-    """Quaternion (4,) of a camera looking along +y whose image 'up' is true vertical.
-
-    The ramp is made by pitching gravity, so the floor is flat in the model;
-    rolling the camera by the slope shows it going downhill.
-    """
-    s = math.radians(slope_deg)
-    x_axis = np.array([math.cos(s), 0.0, math.sin(s)])
-    y_axis = np.array([-math.sin(s), 0.0, math.cos(s)])
-    z_axis = np.cross(x_axis, y_axis)
-    quat = np.zeros(4)
-    mujoco.mju_mat2Quat(quat, np.stack([x_axis, y_axis, z_axis], axis=1).ravel())
-    return quat
 
 
 def _font(height: int) -> ImageFont.ImageFont:
@@ -85,71 +64,6 @@ def annotate(frame: np.ndarray, lines: list[str], push: float) -> np.ndarray:
         draw.polygon([(cx, cy), (cx - dx // 3, cy - h // 40), (cx - dx // 3, cy + h // 40)], fill=(255, 220, 0))
         draw.text((min(cx, cx - dx), cy + h // 30), f"push {push:+.0f} N s", fill=(255, 220, 0), font=font, stroke_width=2, stroke_fill=(0, 0, 0))
     return np.asarray(image)
-
-
-def record(
-    cfg: WalkerConfig,
-    controller: Controller,
-    *,
-    title: str,
-    seconds: float,
-    fps: int,
-    width: int,
-    height: int,
-    seed: int = 0,
-    options: dict[str, Any] | None = None,
-) -> Recording:
-    """Run ``controller`` for ``seconds`` in native MuJoCo and render frames at ``fps``.
-
-    After a fall the simulation runs on for ``AFTER_FALL_S`` and then stops
-    (only the feet collide with the floor, so what follows would not be
-    physical); the video holds that last state. Metrics count until the fall. ``options`` are the native env's reset options (slope, push, ...).
-    """
-    env = PassiveWalkerNativeEnv(cfg)
-    model, data = env.model, env.data
-    steps = int(round(seconds * cfg.control_hz))
-    every = int(round(cfg.control_hz / fps))
-    options = dict(options or {})
-    obs, _ = env.reset(seed=seed, options=options)
-    camera = model.camera(CAMERA).id
-    model.cam_quat[camera] = slope_camera_quat(options.get("slope_deg", cfg.slope_deg))
-    mujoco.mju_quat2Mat(model.cam_mat0[camera], model.cam_quat[camera])  # trackcom cameras keep this world orientation
-    push_impulse, push_time = float(options.get("push_impulse", 0.0)), float(options.get("push_time", math.inf))
-    controller.reset(obs)
-    renderer = mujoco.Renderer(model, height, width)
-    frames, times, qpos, qvel, ctrl = [], [], [], [], []
-    fell_at, x0, work = None, float(data.qpos[0]), 0.0
-    distance = 0.0
-    try:
-        for t in range(steps + 1):
-            clock = t * cfg.control_dt
-            frozen = fell_at is not None and clock >= fell_at + AFTER_FALL_S
-            if not frozen:
-                times.append(data.time)
-                qpos.append(data.qpos.copy())
-                qvel.append(data.qvel.copy())
-                ctrl.append(data.ctrl.copy())
-            if t % every == 0:
-                renderer.update_scene(data, camera=CAMERA)
-                status = f"fell at {fell_at:.2f} s" if fell_at is not None else f"{data.qpos[0] - x0:.1f} m"
-                lines = [title, f"t = {clock:4.1f} s   {status}"]
-                pushing = push_time <= clock < push_time + PUSH_ARROW_S
-                frames.append(annotate(renderer.render(), lines, push_impulse if pushing else 0.0))
-            if t == steps:
-                break
-            if frozen:
-                continue
-            action = controller.act(obs)
-            obs, _, terminated, _, info = env.step(action)
-            if fell_at is None:
-                work += info["positive_work"]
-                distance = float(data.qpos[0]) - x0
-                if terminated:
-                    fell_at = float(data.time)
-    finally:
-        renderer.close()
-        env.close()
-    return Recording(frames, np.array(times), np.array(qpos), np.array(qvel), np.array(ctrl), fell_at, distance, work)
 
 
 def write_video(frames: list[np.ndarray], path: str | Path, fps: int) -> Path:
@@ -178,22 +92,3 @@ def read_video(path: str | Path) -> tuple[dict, np.ndarray]:
     w, h = meta["size"]
     frames = [np.frombuffer(buf, np.uint8).reshape(h, w, 3) for buf in reader]
     return meta, np.stack(frames)
-
-
-def keyframes_xml(cfg: WalkerConfig, rec: Recording, every: int, slope_deg: float | None = None) -> str:
-    """The walker's MJCF with one ``<key>`` per ``every`` recorded control steps (time, qpos, qvel, ctrl).
-
-    MuJoCo's viewer (``python -m mujoco.viewer --mjcf FILE``) loads it; its Key
-    slider steps through the rollout, and "Load key" starts simulating from any of them.
-    """
-    spec = mujoco.MjSpec.from_file(str(resolve_model_file(cfg.model_file)))
-    slope = cfg.slope_deg if slope_deg is None else slope_deg
-    spec.option.timestep = cfg.timestep
-    spec.option.gravity = gravity(slope)
-    spec.option.iterations = cfg.solver_iterations
-    spec.option.ls_iterations = cfg.ls_iterations
-    for i in range(0, len(rec.time), every):
-        spec.add_key(name=f"t{rec.time[i]:.2f}", time=float(rec.time[i]), qpos=rec.qpos[i].tolist(), qvel=rec.qvel[i].tolist(), ctrl=rec.ctrl[i].tolist())
-    spec.compile()
-    return spec.to_xml()
-

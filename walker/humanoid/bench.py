@@ -1,4 +1,4 @@
-"""The humanoid's physics throughput: native MuJoCo against batched MJX on the same model (``walker bench``).
+"""The humanoid's physics throughput: native MuJoCo against batched MJX on the same model (``walker bench --humanoid``).
 
 Both replay the same sample: start states drawn as the env draws them and an open-loop
 "march" (each servo's target a slow sinusoid of ``0.3 * humanoid.action_scale``) held for
@@ -18,7 +18,7 @@ import mujoco
 import numpy as np
 from mujoco import mjx
 
-from walker.bench import GaitSample, mjx_physics, native_physics, shard_count
+from walker.bench import GaitSample, device_description, mjx_physics, native_physics, shard_count
 from walker.humanoid import task
 from walker.humanoid.config import HumanoidParams, HumanoidPhysicsSetting
 from walker.humanoid.env import HumanoidEnv
@@ -38,7 +38,7 @@ def march_sample(hp: HumanoidParams, n: int, physics_steps: int) -> GaitSample:
 
 def humanoid_throughput(hp: HumanoidParams, native_threads: int, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Native and MJX physics steps/s of the humanoid by batch size, their ratio, and (if ``bench.ppo_env_steps``)
-    PPO's env steps/s with the stand settings; the ``humanoid`` entry of ``results/bench.json``."""
+    PPO's env steps/s with the stand settings: ``results/humanoid/bench.json`` (the humanoid pipeline's stage ``bench``)."""
     b = hp.bench
     model = load_humanoid_model(hp.humanoid)
     sample = march_sample(hp, max(b.batch_sizes), b.physics_steps)
@@ -53,6 +53,7 @@ def humanoid_throughput(hp: HumanoidParams, native_threads: int, log: Callable[[
     best = max(by_batch, key=lambda k: by_batch[k]["mjx_physics_steps_per_s"])
     mjx_best = by_batch[best]["mjx_physics_steps_per_s"]
     out = {
+        "device": device_description(),
         "native_threads": threads,
         "native_physics_steps_per_s": native.steps_per_s,
         "mjx_physics_steps_per_s": mjx_best,

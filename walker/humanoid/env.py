@@ -3,7 +3,7 @@
 Observation, reward and termination are :mod:`walker.humanoid.task`'s. Actions in
 [-1, 1]^21 move the position servos' targets around the standing pose.
 
-Like the walker's env (:mod:`walker.passive.env`), ``state.info`` carries what the
+Like every body's env (:mod:`walker.conditions`), ``state.info`` carries what the
 episode runs under as data: ``slope_deg``, ``friction_scale``, ``torso_mass_scale`` and
 the push (``push_impulse`` N s along +x on the torso from ``push_time`` s for
 ``push_duration`` s). ``reset`` draws them from ``humanoid.randomization``; the evaluation
@@ -26,7 +26,7 @@ from walker.gait import FootModel
 from walker.humanoid import task
 from walker.humanoid.config import HumanoidConfig
 from walker.humanoid.model import load_humanoid_model
-from walker.passive.env import set_conditions
+from walker import conditions
 
 
 def build_humanoid_system(cfg: HumanoidConfig) -> base.System:
@@ -76,17 +76,7 @@ class HumanoidEnv(Env):
         return task.start_state(self._qpos0, joint_u, vel_u, self.cfg, jnp)
 
     def reset(self, rng: jax.Array) -> State:
-        _, _, k_impulse, k_time = jax.random.split(rng, 4)
-        u = jax.random.uniform(jax.random.fold_in(rng, 1), (3,))
-        rand = self.cfg.randomization
-        info = {
-            "slope_deg": rand.slope_deg.low + rand.slope_deg.width * u[0],
-            "friction_scale": rand.friction_scale.low + rand.friction_scale.width * u[1],
-            "torso_mass_scale": rand.torso_mass_scale.low + rand.torso_mass_scale.width * u[2],
-            "push_impulse": jax.random.uniform(k_impulse, minval=rand.push_impulse_ns.low, maxval=rand.push_impulse_ns.high),
-            "push_time": jax.random.uniform(k_time, minval=rand.push_time_s.low, maxval=rand.push_time_s.high),
-            "push_duration": jnp.asarray(rand.push_duration_s, jnp.float32),
-        }
+        info = conditions.draw_conditions(rng, self.cfg.randomization)
         qpos, qvel = self.start_state(rng)
         sys = self.conditioned_system(info)
         data = mjx.forward(sys, mjx.make_data(sys).replace(qpos=qpos, qvel=qvel))
@@ -101,15 +91,9 @@ class HumanoidEnv(Env):
         sys = self.conditioned_system(state.info)
         data = state.pipeline_state
         info = state.info
-        force = task.push_force(data.time, info["push_impulse"], info["push_time"], info["push_duration"], jnp)
+        force = conditions.push_force(data.time, info["push_impulse"], info["push_time"], info["push_duration"], jnp)
         data = data.replace(ctrl=task.action_to_ctrl(action, self.cfg, jnp), xfrc_applied=data.xfrc_applied.at[self.body.torso, 0].set(force))
-
-        def substep(_, carry):
-            d, work = carry
-            d = mjx.step(sys, d)
-            return d, work + task.positive_power(d.actuator_force, d.actuator_velocity, jnp) * self.cfg.timestep
-
-        data, work = jax.lax.fori_loop(0, self.cfg.n_substeps, substep, (data, jnp.zeros((), jnp.float32)))
+        data, work = conditions.substeps_with_work(mjx.step, sys, data, self.cfg.n_substeps, self.cfg.timestep)
         obs = self._observation(data, action)
         terms = task.weighted_terms(task.reward_terms(obs, action, self.cfg, jnp), self.cfg.reward.weights)
         done = task.fallen(obs, self.cfg, jnp).astype(jnp.float32)
@@ -122,25 +106,18 @@ class HumanoidEnv(Env):
         return task.observation(data.qpos, data.qvel, data.xmat[self.body.torso], foot_xpos, prev_action, self.body, jnp)
 
     def conditioned_system(self, info: dict) -> base.System:
-        """The system under the episode's slope, friction and torso mass (scalars in ``info``)."""
-        sys = self.sys
-        geoms = jnp.asarray(self.body.friction_geoms)
-        torso = self.body.torso
-        g = jnp.linalg.norm(jnp.asarray(sys.opt.gravity))
-        s = jnp.deg2rad(info["slope_deg"])
-        return sys.tree_replace({
-            "opt.gravity": jnp.stack([g * jnp.sin(s), 0.0, -g * jnp.cos(s)]),
-            "geom_friction": sys.geom_friction.at[geoms, 0].set(sys.geom_friction[geoms, 0] * info["friction_scale"]),
-            "body_mass": sys.body_mass.at[torso].set(sys.body_mass[torso] * info["torso_mass_scale"]),
-            "body_inertia": sys.body_inertia.at[torso].set(sys.body_inertia[torso] * info["torso_mass_scale"]),
-        })
+        """The system under the episode's slope, friction and torso mass (scalars in ``info``): :func:`walker.conditions.conditioned_system`."""
+        return conditions.conditioned_system(
+            self.sys, info["slope_deg"], info["friction_scale"], info["torso_mass_scale"],
+            torso=self.body.torso, friction_geoms=self.body.friction_geoms,
+        )
 
     def total_mass(self, state: State) -> jax.Array:
         """The humanoid's total mass (kg) in this episode's condition."""
         return jnp.sum(self.conditioned_system(state.info).body_mass)
 
     @staticmethod
-    def set_conditions(state: State, conditions: dict[str, jax.Array]) -> State:
-        """``state`` with the episode's condition and push replaced (:func:`walker.passive.env.set_conditions`)."""
-        return set_conditions(state, conditions)
+    def set_conditions(state: State, values: dict[str, jax.Array]) -> State:
+        """``state`` with the episode's condition and push replaced (:func:`walker.conditions.set_conditions`)."""
+        return conditions.set_conditions(state, values)
 

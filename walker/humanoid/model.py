@@ -10,7 +10,7 @@ from walker.config import ConfigError
 from walker.humanoid.config import HumanoidConfig
 from walker.humanoid.task import ACTION_SIZE, FOOT_BODIES
 from walker.io import REPO_ROOT
-from walker.passive.model import gravity
+from walker.conditions import pitched_gravity
 
 SOLVERS = {"newton": mujoco.mjtSolver.mjSOL_NEWTON, "cg": mujoco.mjtSolver.mjSOL_CG}
 
@@ -34,7 +34,7 @@ def load_humanoid_model(cfg: HumanoidConfig) -> mujoco.MjModel:
         raise ConfigError(f"humanoid.model_file: {path} is not a valid MJCF model: {err}") from err
     check_humanoid_layout(model, path)
     model.opt.timestep = cfg.timestep
-    model.opt.gravity[:] = gravity(cfg.slope_deg)
+    model.opt.gravity[:] = pitched_gravity(cfg.slope_deg)
     model.opt.iterations = cfg.solver_iterations
     model.opt.ls_iterations = cfg.ls_iterations
     model.opt.solver = SOLVERS[cfg.solver]

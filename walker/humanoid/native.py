@@ -20,7 +20,7 @@ import numpy as np
 from walker.humanoid import task
 from walker.humanoid.config import HUMANOID_PARAMS_FILE, HumanoidConfig, load_humanoid_params
 from walker.humanoid.model import load_humanoid_model
-from walker.passive.model import gravity
+from walker.conditions import condition_native_model, nominal_of
 from walker.policy import PolicyFile, apply, as_numpy
 from walker.rollout import Conditions, Trajectories
 
@@ -48,7 +48,7 @@ class HumanoidNativeEnv(gym.Env):
         self.model = load_humanoid_model(self.cfg)
         self.data = mujoco.MjData(self.model)
         self.body = task.body_of(self.model)
-        self._nominal = (self.model.geom_friction.copy(), self.model.body_mass.copy(), self.model.body_inertia.copy())
+        self._nominal = nominal_of(self.model)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (task.OBS_SIZE,), np.float32)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (task.ACTION_SIZE,), np.float32)
         self.metadata = {**self.metadata, "render_fps": int(self.cfg.control_hz)}
@@ -61,14 +61,9 @@ class HumanoidNativeEnv(gym.Env):
     def set_condition(self, slope_deg: float, friction_scale: float, torso_mass_scale: float) -> None:
         """Apply a slope, friction and torso-mass condition (the MJX env's ``conditioned_system`` rules)."""
         m = self.model
-        friction, mass, inertia = self._nominal
-        m.opt.gravity[:] = gravity(slope_deg)
-        m.geom_friction[:] = friction
-        m.geom_friction[list(self.body.friction_geoms), 0] *= friction_scale
-        m.body_mass[:] = mass
-        m.body_inertia[:] = inertia
-        m.body_mass[self.body.torso] *= torso_mass_scale
-        m.body_inertia[self.body.torso] *= torso_mass_scale
+        condition_native_model(
+            m, self._nominal, slope_deg, friction_scale, torso_mass_scale, torso=self.body.torso, friction_geoms=self.body.friction_geoms,
+        )
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)

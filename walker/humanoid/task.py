@@ -32,6 +32,7 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from walker.conditions import positive_power, push_force  # noqa: F401 (shared by every body; this body's names for them)
 from walker.gait import FootModel
 from walker.humanoid.config import HumanoidConfig, HumanoidRewardWeights
 
@@ -144,14 +145,3 @@ def start_state(qpos0: Array, joint_u: Array, vel_u: Array, cfg: HumanoidConfig,
     qpos = xp.concatenate([qpos0[:7], qpos0[7:] + cfg.start.joint_noise * joint_u])
     qvel = cfg.start.velocity_noise * vel_u
     return qpos, qvel
-
-
-def positive_power(actuator_force: Array, actuator_velocity: Array, xp: ModuleType) -> Array:
-    """Positive mechanical power of the actuators (W): sum of max(force * velocity, 0); (nu,), (nu,) -> scalar."""
-    return xp.sum(xp.maximum(actuator_force * actuator_velocity, 0.0))
-
-
-def push_force(time: Array, impulse: Array, push_time: Array, duration: Array, xp: ModuleType) -> Array:
-    """Force (N) along +x on the torso at ``time``: impulse/duration inside the push window, else 0."""
-    active = (time >= push_time) & (time < push_time + duration)
-    return xp.where(active, impulse / duration, 0.0)

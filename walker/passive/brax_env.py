@@ -36,7 +36,8 @@ from brax.io import mjcf
 
 from walker.config import BRAX_PIPELINES, ConfigError, WalkerConfig
 from walker.passive import task
-from walker.passive.env import PassiveWalkerEnv, _uniform
+from walker.conditions import draw_conditions
+from walker.passive.env import PassiveWalkerEnv
 from walker.passive.model import floor_and_feet_geoms
 
 
@@ -81,20 +82,8 @@ class BraxPipelineWalkerEnv(PassiveWalkerEnv):
         return self.cfg.backend
 
     def reset(self, rng: jax.Array) -> State:
-        _, _, k_impulse, k_time = jax.random.split(rng, 4)
-        k_condition = jax.random.fold_in(rng, 1)  # the same draws as the MJX env's reset
         qpos, qvel = self.start_state(rng)
-        rand = self.cfg.randomization
-        u = jax.random.uniform(k_condition, (3,))
-        info = {
-            "slope_deg": rand.slope_deg.low + rand.slope_deg.width * u[0],
-            "friction_scale": rand.friction_scale.low + rand.friction_scale.width * u[1],
-            "torso_mass_scale": rand.torso_mass_scale.low + rand.torso_mass_scale.width * u[2],
-            "push_impulse": _uniform(k_impulse, rand.push_impulse_ns),
-            "push_time": _uniform(k_time, rand.push_time_s),
-            "push_duration": jnp.asarray(rand.push_duration_s, jnp.float32),
-            "time": jnp.zeros(()),
-        }
+        info = {**draw_conditions(rng, self.cfg.randomization), "time": jnp.zeros(())}  # the same draws as the MJX env's reset
         ps = self.pipeline.init(self.conditioned_system(info), qpos, qvel)
         obs = task.observation(ps.q, ps.qd, jnp.zeros(task.ACTION_SIZE), self.geom, jnp)
         zero = jnp.zeros(())

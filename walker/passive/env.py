@@ -5,15 +5,16 @@ Observation and reward are documented in :mod:`walker.passive.task`. Actions are
 
 ``state.metrics["positive_work"]`` is the actuators' positive mechanical work
 during the control step (J), integrated over every physics substep
-(:func:`walker.passive.task.positive_power` times the timestep).
+(:func:`walker.conditions.positive_power` times the timestep).
 
 ``state.info`` carries everything an episode runs under, as data: the
 condition (``slope_deg``, ``friction_scale``, ``torso_mass_scale``) and the push
 (``push_impulse`` N s, ``push_time`` s and ``push_duration`` s; the force
 ``impulse / duration`` acts on the torso along +x during the window). ``reset``
 draws all six from ``walker.randomization``; evaluation overwrites them with
-:func:`set_conditions`. Each ``step`` builds its system from the condition in
-the state (:func:`conditioned_system`), so a new episode can bring a new
+``set_conditions``. Each ``step`` builds its system from the condition in
+the state (:func:`conditioned_system`; the rules, shared by every body, are
+:mod:`walker.conditions`), so a new episode can bring a new
 condition without recompiling (see :mod:`walker.autoreset`), and no seed's
 draws are baked into the compiled program. Time comes from
 ``pipeline_state.time``, so a reset restarts it with the episode.
@@ -30,7 +31,9 @@ from brax import base
 from brax.envs.base import Env, State
 from mujoco import mjx
 
-from walker.config import Interval, WalkerConfig
+from walker import conditions
+from walker.conditions import CONDITION_KEYS, set_conditions  # noqa: F401 (this body's names for them)
+from walker.config import WalkerConfig
 from walker.gait import FootModel
 from walker.passive import task
 from walker.passive.model import Geometry, floor_and_feet_geoms, geometry
@@ -81,19 +84,8 @@ class PassiveWalkerEnv(Env):
         return task.start_state(self.cfg.start, angle_u, vel_u, self.geom, jnp)
 
     def reset(self, rng: jax.Array) -> State:
-        _, _, k_impulse, k_time = jax.random.split(rng, 4)
-        k_condition = jax.random.fold_in(rng, 1)  # not one of the four above: the start state and push stay as they were
         qpos, qvel = self.start_state(rng)
-        rand = self.cfg.randomization
-        u = jax.random.uniform(k_condition, (3,))
-        info = {
-            "slope_deg": rand.slope_deg.low + rand.slope_deg.width * u[0],
-            "friction_scale": rand.friction_scale.low + rand.friction_scale.width * u[1],
-            "torso_mass_scale": rand.torso_mass_scale.low + rand.torso_mass_scale.width * u[2],
-            "push_impulse": _uniform(k_impulse, rand.push_impulse_ns),
-            "push_time": _uniform(k_time, rand.push_time_s),
-            "push_duration": jnp.asarray(rand.push_duration_s, jnp.float32),
-        }
+        info = conditions.draw_conditions(rng, self.cfg.randomization)
         sys = self.conditioned_system(info)
         data = mjx.make_data(sys).replace(qpos=qpos, qvel=qvel)
         data = mjx.forward(sys, data)
@@ -107,17 +99,12 @@ class PassiveWalkerEnv(Env):
         action = jnp.clip(action, -1.0, 1.0)
         sys = self.conditioned_system(state.info)
         data = state.pipeline_state
-        force = task.push_force(
+        force = conditions.push_force(
             data.time, state.info["push_impulse"], state.info["push_time"], state.info["push_duration"], jnp
         )
         xfrc = data.xfrc_applied.at[self.geom.torso_body, 0].set(force)
         data = data.replace(ctrl=task.action_to_ctrl(action, self.geom, jnp), xfrc_applied=xfrc)
-        def substep(_, carry):
-            d, work = carry
-            d = self.physics_step(sys, d)
-            return d, work + task.positive_power(d.actuator_force, d.actuator_velocity, jnp) * self.cfg.timestep
-
-        data, work = jax.lax.fori_loop(0, self.cfg.n_substeps, substep, (data, jnp.zeros((), jnp.float32)))
+        data, work = conditions.substeps_with_work(self.physics_step, sys, data, self.cfg.n_substeps, self.cfg.timestep)
         obs = task.observation(data.qpos, data.qvel, action, self.geom, jnp)
         terms = task.weighted_terms(task.reward_terms(obs, action, self.cfg, self.geom, jnp), self.cfg.reward.weights)
         reward = sum(terms.values())
@@ -140,46 +127,10 @@ class PassiveWalkerEnv(Env):
         return set_conditions(state, conditions)
 
 
-def _uniform(key: jax.Array, interval: Interval, shape: tuple[int, ...] = ()) -> jax.Array:
-    return jax.random.uniform(key, shape, minval=interval.low, maxval=interval.high)
-
-
-CONDITION_KEYS = {
-    "slope_deg": "slope_deg", "friction_scale": "friction_scale", "torso_mass_scale": "torso_mass_scale",
-    "push_impulse_ns": "push_impulse", "push_time_s": "push_time", "push_duration_s": "push_duration",
-}
-"""The rollout's condition names (:data:`walker.rollout.CONDITION_NAMES`) -> the ``state.info`` keys that hold them."""
-
-
-def set_conditions(state: State, conditions: dict[str, jax.Array]) -> State:
-    """Return ``state`` with the episode's condition and push replaced (batched or not).
-
-    ``conditions`` maps every name of :data:`CONDITION_KEYS` (slope deg, friction
-    and torso mass scales, push N s, s, s) to a value of the state's batch shape.
-    """
-    missing = sorted(set(CONDITION_KEYS) - set(conditions))
-    if missing:
-        raise KeyError(f"set_conditions: no value for {missing}")
-    info = dict(state.info)
-    for name, key in CONDITION_KEYS.items():
-        info[key] = jnp.broadcast_to(jnp.asarray(conditions[name], jnp.float32), jnp.shape(state.info[key]))
-    return state.replace(info=info)
-
-
 def conditioned_system(sys: base.System, slope_deg: jax.Array, friction_scale: jax.Array, torso_mass_scale: jax.Array) -> base.System:
-    """``sys`` under one condition (scalars; ``jax.vmap`` it for a batch).
-
-    Slope pitches gravity, friction scales the sliding friction of floor and
-    feet, and the torso mass scale multiplies the torso's mass and inertia.
-    """
+    """``sys`` under one condition (scalars; ``jax.vmap`` it for a batch): :func:`walker.conditions.conditioned_system`
+    with this body's torso, and its floor and feet as the geoms whose friction scales."""
     mj_model: mujoco.MjModel = sys.mj_model
-    torso = mj_model.body("torso").id
-    geoms = jnp.asarray(floor_and_feet_geoms(mj_model))
-    g = jnp.linalg.norm(jnp.asarray(sys.opt.gravity))
-    s = jnp.deg2rad(slope_deg)
-    return sys.tree_replace({
-        "opt.gravity": jnp.stack([g * jnp.sin(s), 0.0, -g * jnp.cos(s)]),
-        "geom_friction": sys.geom_friction.at[geoms, 0].set(sys.geom_friction[geoms, 0] * friction_scale),
-        "body_mass": sys.body_mass.at[torso].set(sys.body_mass[torso] * torso_mass_scale),
-        "body_inertia": sys.body_inertia.at[torso].set(sys.body_inertia[torso] * torso_mass_scale),
-    })
+    return conditions.conditioned_system(
+        sys, slope_deg, friction_scale, torso_mass_scale, torso=mj_model.body("torso").id, friction_geoms=floor_and_feet_geoms(mj_model),
+    )

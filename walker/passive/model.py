@@ -17,12 +17,12 @@ Actuators (ctrl order): hip, knee_left, knee_right.
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 
 import mujoco
 import numpy as np
 
+from walker.conditions import pitched_gravity
 from walker.config import ConfigError, WalkerConfig
 from walker.io import REPO_ROOT
 
@@ -51,12 +51,6 @@ class Geometry:
     """body id of the torso (where pushes act)"""
 
 
-def gravity(slope_deg: float, g: float = 9.81) -> np.ndarray:
-    """Gravity pitched by the slope so that +x runs downhill along a flat floor; shape (3,)."""
-    s = math.radians(slope_deg)
-    return np.array([g * math.sin(s), 0.0, -g * math.cos(s)])
-
-
 def resolve_model_file(model_file: str) -> Path:
     path = Path(model_file)
     if not path.is_absolute():
@@ -75,7 +69,7 @@ def load_mj_model(cfg: WalkerConfig) -> mujoco.MjModel:
         raise ConfigError(f"walker.model_file: {path} is not a valid MJCF model: {err}") from err
     check_layout(model, path)
     model.opt.timestep = cfg.timestep
-    model.opt.gravity[:] = gravity(cfg.slope_deg)
+    model.opt.gravity[:] = pitched_gravity(cfg.slope_deg)
     model.opt.iterations = cfg.solver_iterations
     model.opt.ls_iterations = cfg.ls_iterations
     model.opt.solver = {"newton": mujoco.mjtSolver.mjSOL_NEWTON, "cg": mujoco.mjtSolver.mjSOL_CG}[cfg.solver]

@@ -26,7 +26,8 @@ import numpy as np
 from walker.passive import task
 from walker.config import FsmConfig, WalkerConfig, load_params
 from walker.passive.fsm import fsm_init, fsm_step
-from walker.passive.model import Geometry, floor_and_feet_geoms, geometry, gravity, load_mj_model
+from walker.conditions import condition_native_model, nominal_of
+from walker.passive.model import Geometry, floor_and_feet_geoms, geometry, load_mj_model
 from walker.policy import PolicyFile, apply, as_numpy
 from walker.timing import record_env_steps
 
@@ -53,9 +54,7 @@ class PassiveWalkerNativeEnv(gym.Env):
         self.model = load_mj_model(cfg)
         self.data = mujoco.MjData(self.model)
         self.geom = geometry(self.model)
-        self._nominal_friction = self.model.geom_friction.copy()
-        self._nominal_mass = self.model.body_mass.copy()
-        self._nominal_inertia = self.model.body_inertia.copy()
+        self._nominal = nominal_of(self.model)
         self._friction_geoms = floor_and_feet_geoms(self.model)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (task.OBS_SIZE,), np.float32)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (task.ACTION_SIZE,), np.float32)
@@ -70,14 +69,9 @@ class PassiveWalkerNativeEnv(gym.Env):
     def set_condition(self, slope_deg: float, friction_scale: float, torso_mass_scale: float) -> None:
         """Apply a slope, friction and torso-mass condition (same rules as ``walker.passive.env.conditioned_system``)."""
         m = self.model
-        m.opt.gravity[:] = gravity(slope_deg)
-        m.geom_friction[:] = self._nominal_friction
-        m.geom_friction[self._friction_geoms, 0] *= friction_scale
-        torso = self.geom.torso_body
-        m.body_mass[:] = self._nominal_mass
-        m.body_inertia[:] = self._nominal_inertia
-        m.body_mass[torso] *= torso_mass_scale
-        m.body_inertia[torso] *= torso_mass_scale
+        condition_native_model(
+            m, self._nominal, slope_deg, friction_scale, torso_mass_scale, torso=self.geom.torso_body, friction_geoms=self._friction_geoms,
+        )
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)

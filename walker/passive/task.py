@@ -30,6 +30,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from walker.conditions import positive_power, push_force  # noqa: F401 (shared by every body; this body's names for them)
 from walker.config import RewardWeights, StartConfig, WalkerConfig
 from walker.gait import FootModel
 from walker.passive.model import HIP, KNEE_LEFT, KNEE_RIGHT, PITCH, ROOTX, ROOTZ, Geometry
@@ -122,18 +123,3 @@ def start_state(start: StartConfig, angle_u: Array, vel_u: Array, geom: Geometry
     qpos = xp.stack([zero, rootz, pitch, zero, hip, zero])
     qvel = xp.asarray(start.qvel) + start.velocity_noise * vel_u
     return qpos, qvel
-
-
-def positive_power(actuator_force: Array, actuator_velocity: Array, xp: ModuleType) -> Array:
-    """Positive mechanical power of the actuators (W): sum of max(force * velocity, 0); (nu,), (nu,) -> scalar.
-
-    Negative power (an actuator braking) is not credited back: cost of
-    transport counts the work the motors must supply.
-    """
-    return xp.sum(xp.maximum(actuator_force * actuator_velocity, 0.0))
-
-
-def push_force(time: Array, impulse: Array, push_time: Array, duration: float, xp: ModuleType) -> Array:
-    """Horizontal force (N) on the torso at ``time``: impulse/duration inside the push window, else 0."""
-    active = (time >= push_time) & (time < push_time + duration)
-    return xp.where(active, impulse / duration, 0.0)

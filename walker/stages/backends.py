@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from walker.backend_table import MJX, backend_env, backends_markdown, drift_row, evaluation_sets, success_row, throughput_row
-from walker.bench import gait_sample
+from walker.passive.bench import gait_sample
 from walker.config import ConfigError, Params
 from walker.critic import load_critic
 from walker.io import atomic_dir, write_json, write_text

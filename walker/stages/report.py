@@ -39,7 +39,8 @@ def _render_job(params: Params, job: VideoJob) -> dict:
     """Record one native episode, write its mp4 (and keyframes); runs in a worker process."""
     from walker.passive.model import geometry, load_mj_model
     from walker.passive.native import FsmController, PolicyController
-    from walker.render import keyframes_xml, record, write_video
+    from walker.passive.render import keyframes_xml, record
+    from walker.render import write_video
 
     w, r = params.walker, params.report
     controller = FsmController(params.fsm, geometry(load_mj_model(w))) if job.policy is None else PolicyController(job.policy)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from walker.bench import solver_markdown, solver_table
+from walker.passive.bench import solver_markdown, solver_table
 from walker.config import Params
 from walker.io import write_json, write_text
 
