@@ -195,6 +195,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import time
 
+    from walker.runtime import quiet_logs
+
+    quiet_logs()  # the URL is the first line printed (tests and scripts read it)
     from walker.web import serving
 
     with serving(args.folder, args.port) as url:

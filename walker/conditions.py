@@ -19,15 +19,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jax
 import jax.numpy as jnp
-import mujoco
 import numpy as np
-from brax import base
-from brax.envs.base import State
-from mujoco import mjx
+
+if TYPE_CHECKING:  # types only: importing MJX or Brax here would load them (and MJX's Warp probe) for native-only users
+    import mujoco
+    from brax import base
+    from brax.envs.base import State
+    from mujoco import mjx
 
 Array = Any
 
