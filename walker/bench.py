@@ -18,6 +18,7 @@ import math
 import os
 import resource
 import time
+from collections.abc import Sequence
 from typing import Any, Callable
 
 import jax
@@ -119,6 +120,19 @@ def mjx_physics(model: mujoco.MjModel, sample: GaitSample, batch: int, repeats: 
     fn = sharded(run, shard_count(batch), (b, b, PartitionSpec(None, BATCH_AXIS)), b)
     args = tile(sample, batch)
     return _best_rate(lambda: jax.block_until_ready(fn(*args)), batch * sample.ctrl.shape[1], repeats)
+
+
+def mjx_by_batch(
+    model: mujoco.MjModel, sample: GaitSample, batch_sizes: Sequence[int], repeats: int, log: Callable[[str], None], label: str = "",
+) -> dict[str, dict[str, float]]:
+    """MJX physics steps/s, shards and first-call seconds at each batch size (``by_batch`` of a bench result, keyed by
+    the size as a string); ``label`` names the body in the log lines."""
+    by_batch = {}
+    for batch in batch_sizes:
+        t = mjx_physics(model, sample, batch, repeats)
+        by_batch[str(batch)] = {"mjx_physics_steps_per_s": t.steps_per_s, "shards": shard_count(batch), "compile_s": t.first_call_s}
+        log(f"[bench] {label}mjx batch {batch}: {t.steps_per_s:,.0f} physics steps/s (first call {t.first_call_s:.1f} s)")
+    return by_batch
 
 
 def env_control(env: Any, sample: GaitSample, batch: int, repeats: int) -> Timing:

@@ -18,7 +18,7 @@ import mujoco
 import numpy as np
 from mujoco import mjx
 
-from walker.bench import GaitSample, device_description, mjx_physics, native_physics, shard_count
+from walker.bench import GaitSample, device_description, mjx_by_batch, mjx_physics, native_physics
 from walker.humanoid import task
 from walker.humanoid.config import HumanoidParams, HumanoidPhysicsSetting
 from walker.humanoid.env import HumanoidEnv
@@ -45,11 +45,7 @@ def humanoid_throughput(hp: HumanoidParams, native_threads: int, log: Callable[[
     threads = b.native_threads or native_threads
     native = native_physics(model, sample, threads, b.repeats)
     log(f"[bench] humanoid native mujoco.rollout, {threads} threads: {native.steps_per_s:,.0f} physics steps/s")
-    by_batch = {}
-    for batch in b.batch_sizes:
-        t = mjx_physics(model, sample, batch, b.repeats)
-        by_batch[str(batch)] = {"mjx_physics_steps_per_s": t.steps_per_s, "shards": shard_count(batch), "compile_s": t.first_call_s}
-        log(f"[bench] humanoid mjx batch {batch}: {t.steps_per_s:,.0f} physics steps/s (first call {t.first_call_s:.1f} s)")
+    by_batch = mjx_by_batch(model, sample, b.batch_sizes, b.repeats, log, label="humanoid ")
     best = max(by_batch, key=lambda k: by_batch[k]["mjx_physics_steps_per_s"])
     mjx_best = by_batch[best]["mjx_physics_steps_per_s"]
     out = {

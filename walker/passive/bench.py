@@ -13,7 +13,7 @@ from typing import Any, Callable
 import jax
 import numpy as np
 
-from walker.bench import GaitSample, _max_gap, device_description, env_control, mjx_physics, native_physics, native_threads, peak_memory_mb, shard_count
+from walker.bench import GaitSample, _max_gap, device_description, env_control, mjx_by_batch, mjx_physics, native_physics, native_threads, peak_memory_mb
 from walker.config import Params, SolverSetting, WalkerConfig
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.expert import fsm_policy
@@ -105,11 +105,7 @@ def throughput(params: Params, log: Callable[[str], None] = print) -> dict[str, 
     threads = native_threads(params)
     native = native_physics(model, sample, threads, b.repeats)
     log(f"[bench] native mujoco.rollout, {threads} threads: {native.steps_per_s:,.0f} physics steps/s")
-    by_batch = {}
-    for batch in b.batch_sizes:
-        t = mjx_physics(model, sample, batch, b.repeats)
-        by_batch[str(batch)] = {"mjx_physics_steps_per_s": t.steps_per_s, "shards": shard_count(batch), "compile_s": t.first_call_s}
-        log(f"[bench] mjx batch {batch}: {t.steps_per_s:,.0f} physics steps/s (first call {t.first_call_s:.1f} s)")
+    by_batch = mjx_by_batch(model, sample, b.batch_sizes, b.repeats, log)
     best = max(by_batch, key=lambda k: by_batch[k]["mjx_physics_steps_per_s"])
     env = PassiveWalkerEnv(build_system(w), w)
     ctrl = env_control(env, sample, int(best), b.repeats)
