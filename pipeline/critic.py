@@ -11,7 +11,7 @@ if __name__ == "__main__":
 
     prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
     quiet_logs()  # before jax and mujoco are imported
-    from walker.config import load_params
+    from walker.passive.config import load_params
     from walker.stages import critic
 
     params = load_params(params_file)  # validate before any computation

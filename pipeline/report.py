@@ -14,7 +14,7 @@ if __name__ == "__main__":
     select_gl_backend()  # before anything imports mujoco
     prepare_process()  # XLA flags (ISA pin, a device per core): before JAX starts
     quiet_logs()
-    from walker.config import load_params
+    from walker.passive.config import load_params
     from walker.stages import report
 
     params = load_params(params_file)  # validate before any computation

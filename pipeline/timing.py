@@ -7,7 +7,7 @@ import sys
 
 if __name__ == "__main__":
     params_file, timing_dir, bench_json, out_json, out_md = sys.argv[1:]
-    from walker.config import load_params  # no JAX computation in this stage
+    from walker.passive.config import load_params  # no JAX computation in this stage
     from walker.stages import timing
 
     params = load_params(params_file)  # validate before any computation

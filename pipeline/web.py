@@ -8,7 +8,7 @@ import sys
 
 if __name__ == "__main__":
     params_file, bc_dir, ppo_dir, evaluation_json, out_dir, out_json, shot_dir = sys.argv[1:]
-    from walker.config import load_params  # no jax or MJX in this stage: nothing for runtime.quiet_logs to quiet
+    from walker.passive.config import load_params  # no jax or MJX in this stage: nothing for runtime.quiet_logs to quiet
 
     params = load_params(params_file)  # validate before any computation
 

@@ -37,7 +37,7 @@ if __name__ == "__main__":
 
     prepare_process()
     quiet_logs()
-    from walker.config import load_params
+    from walker.passive.config import load_params
 
     params = load_params("params.yaml")
     configure_jax()

@@ -18,8 +18,8 @@ if __name__ == "__main__":
 
     prepare_process()
     quiet_logs()
-    from walker.config import load_params
     from walker.passive.backends import make_env
+    from walker.passive.config import load_params
     from walker.passive.system import load_system
     from walker.policy import load_policy
     from walker.protocol import horizon_steps, measure

@@ -17,7 +17,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from walker.config import load_params
+from walker.passive.config import load_params
 from walker.runtime import configure_jax
 
 CANDIDATES: dict[str, dict[str, float]] = {

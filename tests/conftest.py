@@ -26,7 +26,7 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def params():
-    from walker.config import load_params
+    from walker.passive.config import load_params
 
     return load_params(REPO / "params.yaml")
 

@@ -21,7 +21,7 @@ if __name__ == "__main__":
     import jax
     import numpy as np
 
-    from walker.config import load_params
+    from walker.passive.config import load_params
     from walker.passive.env import PassiveWalkerEnv
     from walker.passive.system import load_system
     from walker.ppo import PpoRun, train

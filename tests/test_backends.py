@@ -9,8 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from walker.config import BRAX_PIPELINES, ConfigError
+from walker.config import ConfigError
 from walker.passive import task
+from walker.passive.config import BRAX_PIPELINES
 
 
 def backend_walker(params, name: str):

@@ -88,11 +88,12 @@ def test_mlp_parameters_counts_weights_and_biases():
 
 
 def test_capacity_network_names_an_unknown_network(params):
-    from walker.capacity import network_config
+    from walker.capacity import load_capacity, network_config
     from walker.config import ConfigError
 
-    cfg = network_config(params, "large")
-    assert cfg.policy_hidden_sizes == params.capacity.networks["large"].policy_hidden_sizes
-    assert cfg.num_timesteps == params.capacity.num_timesteps and cfg.critic_warmup_steps == 0
+    cap = load_capacity()
+    cfg = network_config(params, cap, "medium")
+    assert cfg.policy_hidden_sizes == cap.networks["medium"].policy_hidden_sizes
+    assert cfg.num_timesteps == cap.num_timesteps and cfg.critic_warmup_steps == 0
     with pytest.raises(ConfigError, match="capacity.networks: no network 'huge'"):
-        network_config(params, "huge")
+        network_config(params, cap, "huge")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from walker.config import ConfigError, Params, describe, load_params, params_from_dict
+from walker.config import ConfigError, describe
+from walker.passive.config import Params, load_params, params_from_dict
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -78,6 +79,12 @@ BAD_INPUTS = [
     ("adr.lower", 0.9, r"adr\.lower \(0\.9\) must not exceed adr\.upper"),
     ("adr.step.push_impulse_ns", -1.0, r"adr\.step\.push_impulse_ns: -1\.0 is out of range"),
     ("walker.backend", "bullet", r"walker\.backend: 'bullet' is not allowed; choose one of \['mjx', 'generalized', 'positional', 'spring'\]"),
+    ("evaluate.envelope_map.groups", ["ppo_big"], r"evaluate\.envelope_map\.groups\[0\]: 'ppo_big' is not allowed"),
+]
+
+
+# The physics studies' blocks live in physics/params.yaml and are checked with params.yaml's blocks they depend on.
+PHYSICS_BAD_INPUTS = [
     ("backends.pipelines.generalized.timestep", 0.003, r"backends\.pipelines\.generalized\.timestep: 0\.003 s must divide the control step"),
     ("backends.pipelines", {"tiny": {"timestep": 0.001, "solver_iterations": 1}}, r"backends\.pipelines\.tiny: not a Brax pipeline"),
     ("backends.train_pipeline", "mjx", r"backends\.train_pipeline: 'mjx' is not in backends\.pipelines"),
@@ -86,8 +93,52 @@ BAD_INPUTS = [
     ("gradients.spread_seeds", 1, r"gradients\.spread_seeds: 1 is out of range"),
     ("apg.methods", ["autodiff", "reinforce"], r"apg\.methods\[1\]: 'reinforce' is not allowed"),
     ("apg.episode_length", 100, r"apg\.episode_length \(100\) must be a multiple of apg\.horizon_length"),
-    ("evaluate.envelope_map.groups", ["ppo_big"], r"evaluate\.envelope_map\.groups\[0\]: 'ppo_big' is not allowed"),
 ]
+
+
+@pytest.mark.parametrize("key,value,message", PHYSICS_BAD_INPUTS, ids=[f"{k}={v!r}" for k, v, _ in PHYSICS_BAD_INPUTS])
+def test_bad_study_input_names_the_file_and_key(raw, tmp_path, key, value, message):
+    from walker.apg import ApgParams
+    from walker.backend_table import BackendsParams
+    from walker.config import load_study
+
+    data = yaml.safe_load((REPO / "physics" / "params.yaml").read_text())
+    _set(data, key, value)
+    path = tmp_path / "physics.yaml"
+    path.write_text(yaml.safe_dump(data))
+    cls = BackendsParams if key.startswith("backends") else ApgParams
+    with pytest.raises(ConfigError, match=r"physics\.yaml: " + message):
+        load_study(cls, params_from_dict(raw), path)
+
+
+def test_a_study_file_without_its_block_names_the_file_and_block(raw, tmp_path):
+    from walker.apg import ApgParams
+    from walker.capacity import load_capacity
+    from walker.config import load_study
+
+    path = tmp_path / "study.yaml"
+    path.write_text("backends: {}\n")
+    with pytest.raises(ConfigError, match=r"study\.yaml: missing block capacity"):
+        load_capacity(path)
+    with pytest.raises(ConfigError, match=r"study\.yaml: missing block gradients"):
+        load_study(ApgParams, params_from_dict(raw), path)
+
+
+def test_every_params_file_loads_and_keeps_its_blocks_to_itself():
+    """Each pipeline's params file validates, and params.yaml holds no study's block (editing one reruns only that study)."""
+    from walker.apg import ApgParams
+    from walker.backend_table import BackendsParams
+    from walker.capacity import load_capacity
+    from walker.config import load_study
+    from walker.humanoid.config import load_humanoid_params
+    from walker.peer import load_peer
+
+    params = load_params(REPO / "params.yaml")
+    physics = REPO / "physics" / "params.yaml"
+    assert load_study(ApgParams, params, physics).apg.methods and load_study(BackendsParams, params, physics).backends.pipelines
+    assert load_capacity(REPO / "capacity" / "params.yaml").networks and load_peer(REPO / "peer" / "params.yaml").seeds
+    assert load_humanoid_params(REPO / "humanoid" / "params.yaml").seeds
+    assert set(yaml.safe_load((physics).read_text())) == {"backends", "gradients", "apg"}
 
 
 @pytest.mark.parametrize("key,value,message", BAD_INPUTS, ids=[f"{k}={v!r}" for k, v, _ in BAD_INPUTS])
@@ -164,7 +215,7 @@ def test_the_documented_gpu_overrides_make_a_valid_configuration():
 
     import yaml
 
-    from walker.config import params_from_dict
+    from walker.passive.config import params_from_dict
 
     doc = (REPO / "docs" / "benchmarks.md").read_text()
     block = doc.split("<!-- gpu-overrides:begin -->")[1].split("<!-- gpu-overrides:end -->")[0]
@@ -182,3 +233,11 @@ def test_the_documented_gpu_overrides_make_a_valid_configuration():
         cfg = p.ppo.for_variant(variant)
         assert cfg.batch_size * cfg.num_minibatches * cfg.unroll_length == cfg.eval_every_steps or variant == "scratch"
     assert p.ppo.num_envs == 2560
+
+
+def test_the_gpu_capacity_sweep_differs_from_the_cpu_one_only_by_its_large_network():
+    from walker.capacity import load_capacity
+
+    cpu, gpu = load_capacity(REPO / "capacity" / "params.yaml"), load_capacity(REPO / "capacity" / "params-gpu.yaml")
+    assert {k: v for k, v in gpu.networks.items() if k != "large"} == cpu.networks and "large" in gpu.networks
+    assert (gpu.num_timesteps, gpu.seed) == (cpu.num_timesteps, cpu.seed)

@@ -6,7 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from walker.config import PPO_VARIANTS, load_params
+from walker.blocks import PPO_VARIANTS
+from walker.passive.config import load_params
 from walker.tables import README_BEGIN, README_END, headline_table, report_markdown, with_headline
 
 REPO = Path(__file__).resolve().parent.parent

@@ -146,3 +146,46 @@ def test_the_check_fails_when_a_dependency_is_dropped():
     stage = dict(stages(REPO / "dvc.yaml")["evaluate"])
     stage["deps"] = [d for d in stage["deps"] if d != "walker/protocol.py"]
     assert "walker/protocol.py" in import_closure(script_of(stage)) - listed_code(stage)
+
+
+def _reads_key(entries, params_file: str, key: str) -> bool:
+    """Whether a stage's ``params`` list makes DVC rerun it when ``key`` of ``params_file`` changes (a listed key,
+    one of its parents or one of its children; params.yaml's keys are the plain entries)."""
+    listed = params_by_file(entries).get(None if params_file == "params.yaml" else params_file, [])
+    listed = [re.sub(r"\$\{\w+\}", "*", k) for k in listed]  # a foreach stage's ${key}: any
+    return any(k == key or key.startswith(k + ".") or k.startswith(key + ".") or k.endswith(".*") and key.startswith(k[:-2]) for k in listed)
+
+
+def stages_touched(*, modules: tuple[str, ...] = (), params_file: str = "params.yaml", keys: tuple[str, ...] = ()) -> set[str]:
+    """``pipeline:stage`` of every stage of every pipeline that an edit of ``modules`` or of ``keys`` in ``params_file`` reruns,
+    read from the real dvc.yaml files."""
+    touched = set()
+    for pipeline in PIPELINES:
+        for name, stage in stages(pipeline).items():
+            deps = set(stage.get("deps", []))
+            if deps & set(modules) or any(_reads_key(stage.get("params", []), params_file, k) for k in keys):
+                touched.add(f"{pipeline.parent.name if pipeline.parent != REPO else 'main'}:{name}")
+    return touched
+
+
+def test_editing_the_humanoids_reward_reruns_no_walker_stage():
+    touched = stages_touched(modules=("walker/humanoid/task.py", "walker/humanoid/env.py"), params_file="humanoid/params.yaml",
+                             keys=("humanoid.reward",))
+    assert touched and all(s.startswith("humanoid:") for s in touched), sorted(touched)
+
+
+def test_editing_the_walkers_reward_reruns_no_humanoid_stage():
+    touched = stages_touched(modules=("walker/passive/task.py", "walker/passive/env.py", "walker/passive/config.py"), keys=("walker.reward",))
+    assert "main:ppo" in touched and not any(s.startswith("humanoid:") for s in touched), sorted(touched)
+
+
+def test_editing_the_apg_block_reruns_only_the_apg_stages():
+    assert stages_touched(modules=("walker/apg.py",), params_file="physics/params.yaml", keys=("apg",)) == {"physics:apg", "physics:apg_compare"}
+
+
+def test_editing_a_studys_block_reruns_only_that_study():
+    for study, keys in (("capacity", ("capacity",)), ("peer", ("peer",)), ("physics", ("backends", "gradients"))):
+        touched = stages_touched(params_file=f"{study}/params.yaml", keys=keys)
+        assert touched and all(s.startswith(f"{study}:") for s in touched), (study, sorted(touched))
+    assert stages_touched(modules=("walker/backend_table.py",)) == {"physics:backends"}
+    assert stages_touched(modules=("walker/capacity.py", "walker/stages/capacity.py")) == {"capacity:train", "capacity:plot"}

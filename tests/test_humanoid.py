@@ -56,7 +56,7 @@ def test_bad_humanoid_params_fail_by_name(change, message):
 def test_missing_params_file_and_model_are_named(tmp_path, hp):
     from walker.humanoid.model import load_humanoid_model
 
-    with pytest.raises(ConfigError, match="humanoid params file not found"):
+    with pytest.raises(ConfigError, match="params file not found"):
         load_humanoid_params(tmp_path / "nope.yaml")
     with pytest.raises(ConfigError, match="humanoid.model_file: model file not found"):
         load_humanoid_model(dataclasses.replace(hp.humanoid, model_file="walker/humanoid/assets/none.xml"))

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
-from walker.config import load_params
+from walker.passive.config import load_params
 from walker.web import find_chromium
 
 pytestmark = pytest.mark.slow  # nested `dvc repro` and queue runs: minutes each

@@ -43,7 +43,7 @@ COLD_WARM = """
 import hashlib, json
 from walker.runtime import configure_jax, prepare_process, track_compiles
 prepare_process()
-from walker.config import load_params
+from walker.passive.config import load_params
 params = load_params("params.yaml")
 configure_jax()
 log = track_compiles()

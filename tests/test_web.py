@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from walker.config import load_params
+from walker.passive.config import load_params
 from walker.passive.native import FsmController, PassiveWalkerNativeEnv, PolicyController, run_episode
 from walker.policy import load_policy
 from walker.summary import best_run

@@ -26,7 +26,7 @@ import numpy as np
 from brax.envs.base import Env, State, Wrapper
 
 from walker.autoreset import wrap_for_training
-from walker.config import AdrConfig, ConditionRanges
+from walker.blocks import AdrConfig, ConditionRanges
 from walker.rollout import Conditions, draw_uniform
 
 ADR_FACTORS = ("slope_deg", "push_impulse_ns", "friction_scale", "torso_mass_scale")

@@ -22,9 +22,10 @@ import numpy as np
 from jax.sharding import PartitionSpec
 
 from walker.bench import BATCH_AXIS, GaitSample, Timing, _best_rate, _max_gap, shard_count, sharded, tile
-from walker.config import Params, WalkerConfig
+from walker.config import ConfigError, field
 from walker.passive.backends import make_env
 from walker.passive.bench import _native_fsm_gait
+from walker.passive.config import BRAX_PIPELINES, Params, WalkerConfig
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.expert import fsm_policy
 from walker.passive.system import build_system
@@ -33,10 +34,60 @@ from walker.policy import PolicyFile
 from walker.protocol import horizon_steps, mean_metrics, measure, protocol_sets
 from walker.rollout import Conditions, learned_policy, make_rollout, nominal_conditions, policy_arrays, run_rollouts, start_states
 
+
+@dataclasses.dataclass(frozen=True)
+class BackendPipeline:
+    """One Brax pipeline of the backend table."""
+
+    timestep: float = field("its physics timestep (s); must divide the control step 1/walker.control_hz", range=(1e-4, 0.01))
+    solver_iterations: int = field("iterations of its constraint solver (generalized's projected gradient; positional and spring have none)", range=(1, 1000))
+
+
+@dataclasses.dataclass(frozen=True)
+class BackendsConfig:
+    """The backend table, stage `backends` (block `backends`, pipeline physics/dvc.yaml): the walker on Brax's own
+    pipelines next to MJX. Throughput uses ``bench.physics_steps`` and ``bench.repeats``; drift ``bench.drift_seconds``
+    and ``bench.drift_cases``."""
+
+    model_file: str = field("the walker's MJCF rewritten so Brax's pipelines can represent it (docs/backends.md), relative to the repository root")
+    pipelines: dict[str, BackendPipeline] = field(f"the Brax pipelines to run, by name ({', '.join(BRAX_PIPELINES)})")
+    batch_sizes: tuple[int, ...] = field("batch sizes of the throughput columns", range=(1, 1_000_000))
+    episodes: int = field("episodes per evaluation set (nominal, suite) for the FSM and the PPO policy on each backend", range=(1, 100_000))
+    train_pipeline: str = field("the pipeline of the short PPO run (from the BC clone, block ppo's bc settings), or 'none'")
+    train_env_steps: int = field("env steps of that run (a multiple of ppo.eval_every_steps)", range=(1, 10**10))
+
+    def __post_init__(self) -> None:
+        for name in self.pipelines:
+            if name not in BRAX_PIPELINES:
+                raise ConfigError(f"backends.pipelines.{name}: not a Brax pipeline; choose from {list(BRAX_PIPELINES)}")
+        if self.train_pipeline != "none" and self.train_pipeline not in self.pipelines:
+            raise ConfigError(f"backends.train_pipeline: '{self.train_pipeline}' is not in backends.pipelines {sorted(self.pipelines)} (or 'none')")
+
+
+
+@dataclasses.dataclass(frozen=True)
+class BackendsParams(Params):
+    """params.yaml's blocks with block ``backends`` of ``physics/params.yaml``: what stage ``backends`` reads."""
+
+    backends: BackendsConfig = field("the backend table")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name, pipeline in self.backends.pipelines.items():
+            ratio = self.walker.control_dt / pipeline.timestep
+            if abs(ratio - round(ratio)) > 1e-6:
+                raise ConfigError(
+                    f"backends.pipelines.{name}.timestep: {pipeline.timestep:g} s must divide the control step "
+                    f"1/walker.control_hz = {self.walker.control_dt:g} s"
+                )
+        if self.backends.train_env_steps % self.ppo.eval_every_steps:
+            raise ConfigError(f"backends.train_env_steps ({self.backends.train_env_steps}) must be a multiple of ppo.eval_every_steps "
+                              f"({self.ppo.eval_every_steps})")
+
 MJX = "mjx"
 
 
-def backend_walker(params: Params, backend: str) -> WalkerConfig:
+def backend_walker(params: BackendsParams, backend: str) -> WalkerConfig:
     """``walker`` params for ``backend``: itself for MJX; for a Brax pipeline, its model, timestep and solver iterations."""
     if backend == MJX:
         return params.walker
@@ -47,7 +98,7 @@ def backend_walker(params: Params, backend: str) -> WalkerConfig:
     )
 
 
-def backend_env(params: Params, backend: str) -> PassiveWalkerEnv:
+def backend_env(params: BackendsParams, backend: str) -> PassiveWalkerEnv:
     """The task's JAX env on ``backend`` (raises ConfigError naming what the pipeline cannot represent)."""
     w = backend_walker(params, backend)
     return make_env(build_system(w), w)
@@ -111,13 +162,13 @@ def drift_row(params: Params, env: PassiveWalkerEnv, cases: int, seconds: float)
     }
 
 
-def evaluation_sets(params: Params) -> dict[str, tuple[Conditions, int]]:
+def evaluation_sets(params: BackendsParams) -> dict[str, tuple[Conditions, int]]:
     """The protocol's nominal set and suite cut to their first ``backends.episodes`` conditions, with their start seeds."""
     n = params.backends.episodes
     return {name: (c.take(np.arange(min(n, len(c)))), seed) for name, (c, seed) in protocol_sets(params.walker, params.evaluate).items()}
 
 
-def success_row(params: Params, env: PassiveWalkerEnv, policy: PolicyFile | None, label: str) -> dict[str, dict[str, Any]]:
+def success_row(params: BackendsParams, env: PassiveWalkerEnv, policy: PolicyFile | None, label: str) -> dict[str, dict[str, Any]]:
     """The FSM (``policy`` None) or a learned policy on ``env``: protocol metrics on each of :func:`evaluation_sets`."""
     w, ev = params.walker, params.evaluate
     if policy is None:
@@ -139,7 +190,7 @@ def _fmt(value: Any, spec: str) -> str:
     return "n/a" if value is None or (isinstance(value, float) and not np.isfinite(value)) else format(value, spec)
 
 
-def backends_markdown(table: dict[str, Any], params: Params) -> str:
+def backends_markdown(table: dict[str, Any], params: BackendsParams) -> str:
     """``results/backends.md``: one row per backend, then the short training run's transfer."""
     batches = [str(b) for b in params.backends.batch_sizes]
     head = ("| backend | model | timestep (ms) | " + " | ".join(f"steps/s @{b}" for b in batches)

@@ -17,10 +17,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from walker.config import BcConfig
+from walker.activations import activation_fn
+from walker.blocks import BcConfig
 from walker.errors import TrainingDiverged
 from walker.policy import PolicyFile, as_numpy
-from walker.activations import activation_fn
 
 STD_FLOOR = 1e-3
 """Smallest observation std used by the normaliser, so a constant feature cannot blow up."""

@@ -28,7 +28,6 @@ import numpy as np
 from jax.sharding import Mesh, PartitionSpec
 from mujoco import mjx, rollout
 
-from walker.config import Params
 
 BATCH_AXIS = "batch"
 
@@ -180,7 +179,8 @@ def _max_gap(a: np.ndarray, b: np.ndarray) -> float:
     return float(gap.max(axis=(0, 2)).mean())
 
 
-def native_threads(params: Params) -> int:
-    return params.bench.native_threads or os.cpu_count() or 1
+def native_threads(configured: int) -> int:
+    """Threads of the native ``mujoco.rollout``: ``configured``, or every core for 0."""
+    return configured or os.cpu_count() or 1
 
 

@@ -8,9 +8,32 @@ and budget, and records final success, training speed and peak memory.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Sequence
 
-from walker.config import ConfigError, Params, PpoConfig
+from walker.blocks import PpoConfig
+from walker.config import ConfigError, field, load_block
+from walker.passive.config import Params
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSize:
+    """Actor and critic widths of one capacity-sweep run."""
+
+    policy_hidden_sizes: tuple[int, ...] = field("actor hidden widths", range=(1, 8192))
+    value_hidden_sizes: tuple[int, ...] = field("critic hidden widths", range=(1, 8192))
+
+
+@dataclasses.dataclass(frozen=True)
+class CapacityConfig:
+    """The capacity sweep: PPO from scratch at several network sizes (block `capacity`, pipeline capacity/dvc.yaml)."""
+
+    networks: dict[str, NetworkSize] = field("named network sizes, one PPO run each")
+    num_timesteps: int = field("env steps per run (the rest of the PPO settings come from block `ppo`)", range=(1, 10**10))
+    seed: int = field("PPO seed of every run", range=(0, 2**31 - 1))
+
+CAPACITY_PARAMS_FILE = "capacity/params.yaml"
+"""The sweep's own params file (block ``capacity``), relative to the repository root."""
 
 EVAL_INTERVALS = 2
 """scored at the start, the middle and the end; the middle splits training into two
@@ -22,9 +45,13 @@ def mlp_parameters(sizes: Sequence[int]) -> int:
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
-def network_config(params: Params, name: str) -> PpoConfig:
+def load_capacity(path: str | Path = CAPACITY_PARAMS_FILE) -> CapacityConfig:
+    """Block ``capacity`` of the sweep's params file, validated (errors name the file and key)."""
+    return load_block(path, "capacity", CapacityConfig)
+
+
+def network_config(params: Params, cap: CapacityConfig, name: str) -> PpoConfig:
     """Block ``ppo`` (its scratch variant) with network ``name``'s widths and the sweep's budget."""
-    cap = params.capacity
     if name not in cap.networks:
         raise ConfigError(f"capacity.networks: no network '{name}'; defined: {sorted(cap.networks)}")
     net = cap.networks[name]

@@ -23,7 +23,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from walker.config import ConfigError, Params, describe, load_params
+from walker.config import ConfigError, describe
+from walker.passive.config import Params, load_params
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
@@ -129,9 +130,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if (args.push is None) != (args.at is None):
         raise ConfigError("--push and --at go together: the impulse (N s) and when it starts (s)")
     policy = _load_policy_arg(args.policy)
+    from walker.io import write_text
     from walker.passive.model import geometry, load_mj_model
     from walker.passive.native import FsmController, PolicyController
-    from walker.io import write_text
     from walker.passive.render import keyframes_xml, record
     from walker.render import write_video
 

@@ -16,7 +16,7 @@ import jax
 import numpy as np
 
 from walker.bc import MLP, clip_targets, fit, to_policy_file
-from walker.config import BcConfig, ConditionRanges
+from walker.blocks import BcConfig, ConditionRanges
 from walker.critic import Episodes, concatenate, episodes_from_trajectories
 from walker.policy import PolicyFile, normalise
 from walker.rollout import Trajectories, policy_arrays, random_conditions, run_rollouts

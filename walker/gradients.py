@@ -21,6 +21,7 @@ steps from a start state, ``J(z) = x_H - x_0``, as a function of ``z = (a, u)``:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,15 +34,44 @@ from brax.envs.base import State
 from jax.flatten_util import ravel_pytree
 from mujoco import mjx
 
-from walker.config import SolverSetting
+from walker.blocks import SolverSetting
+from walker.config import field
 from walker.passive import task
+from walker.passive.config import Params
 from walker.passive.env import PassiveWalkerEnv
 from walker.policy import PolicyFile
 from walker.policy import apply as policy_apply
 from walker.rollout import policy_arrays
 
+GRADIENT_METHODS = ("autodiff", "autodiff_more_iterations", "autodiff_reverse", "finite_difference", "zeroth_order")
+"""How stage ``gradients`` differentiates a rollout (walker.gradients); ``zeroth_order`` is the reference the others are scored against."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GradientsConfig:
+    """The gradient study, stage `gradients` (block `gradients`, pipeline physics/dvc.yaml): the gradient of the
+    distance the BC clone walks in H control steps, with respect to its parameters and to the start state."""
+
+    horizons: tuple[int, ...] = field("horizons H (control steps) of the objective, short to beyond a stride", range=(1, 10_000))
+    start_states: int = field("start states (the nominal set's first ones) each gradient is taken at", range=(1, 10_000))
+    spread_seeds: int = field("nudged copies of each start state; the spread of a method's gradient over them is its variance", range=(2, 10_000))
+    spread_scale: float = field("std of the nudge added to the start velocities (m/s, rad/s)", range=(0.0, 1.0))
+    policy_directions: int = field("random orthonormal directions in the clone's parameter space the parameter gradient is projected on", range=(1, 10_000))
+    fd_step: float = field("central-difference step of the finite-difference VJP, in each input's units", range=(1e-8, 1.0))
+    zo_samples: int = field("antithetic sample pairs of the zeroth-order (Gaussian-smoothing) reference", range=(1, 10**7))
+    zo_sigma: float = field("smoothing std of the zeroth-order reference, in each input's units", range=(1e-8, 1.0))
+    more_iterations: SolverSetting = field("the solver of the autodiff_more_iterations method (autodiff runs walker's solver, autodiff_reverse one iteration)")
+    seed: int = field("seed of the directions, nudges and zeroth-order samples", range=(0, 2**31 - 1))
+
 STATE_SIZE = 12
 """Start-state inputs: qpos (6,) and qvel (6,)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GradientsParams(Params):
+    """params.yaml's blocks with block ``gradients`` of ``physics/params.yaml``: what stage ``gradients`` reads."""
+
+    gradients: GradientsConfig = field("the gradient study")
 
 
 def _zero_cotangent(tree: Any) -> Any:

@@ -101,7 +101,8 @@ def transfer_versions(versions: dict[str, str], web_lock: Path) -> str:
 
 def params_status(path: str | Path) -> tuple[bool, str]:
     """(valid, message) for a params file: ``valid`` or the loader's error naming the key."""
-    from walker.config import ConfigError, load_params
+    from walker.config import ConfigError
+    from walker.passive.config import load_params
 
     try:
         load_params(path)

@@ -13,17 +13,37 @@ module level.
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from walker.config import WalkerConfig
+from walker.config import field, load_block
+from walker.passive.config import WalkerConfig
 from walker.passive.native import PassiveWalkerNativeEnv
 from walker.policy import PolicyFile, as_numpy
 
+PEER_PARAMS_FILE = "peer/params.yaml"
+"""The peer pipeline's own params file (block ``peer``), relative to the repository root."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PeerConfig:
+    """The peer pipeline, peer/dvc.yaml: Stable-Baselines3 PPO with its defaults (block `peer`); budget, step grid and
+    randomisation come from block `ppo`."""
+
+    num_envs: int = field("SB3's vectorised envs (its examples' 8)", range=(1, 1024))
+    seeds: tuple[int, ...] = field("one SB3 run per seed", range=(0, 2**31 - 1))
+
 SB3_ACTIVATIONS = {"Tanh": "tanh", "ReLU": "relu", "ELU": "elu"}
 """torch activation modules -> our activation names (walker.activations)"""
+
+
+def load_peer(path: str | Path = PEER_PARAMS_FILE) -> PeerConfig:
+    """Block ``peer`` of the peer pipeline's params file, validated (errors name the file and key)."""
+    return load_block(path, "peer", PeerConfig)
 
 
 def _linear_layers(module: Any) -> list[Any]:

@@ -33,7 +33,7 @@ from brax.training.agents.ppo import train as ppo_train
 
 from walker.activations import activation_fn
 from walker.autoreset import wrap_for_training
-from walker.config import PpoConfig
+from walker.blocks import PpoConfig
 from walker.critic import CriticFile, brax_value_params
 from walker.errors import TrainingDiverged
 from walker.policy import PolicyFile, as_numpy

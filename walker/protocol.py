@@ -15,10 +15,22 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from walker.config import SWEEP_QUANTITIES, EvaluateConfig, WalkerConfig
+from walker.blocks import SWEEP_QUANTITIES, EvaluateConfig
+from walker.body import BodyBlock
 from walker.gait import GAIT_FIELDS, FootModel, GaitMetrics, gait_metrics, is_walking
 from walker.policy import PolicyFile
-from walker.rollout import Conditions, Trajectories, draw_uniform, learned_policy, make_rollout, nominal_conditions, policy_arrays, random_conditions, run_rollouts, run_sets
+from walker.rollout import (
+    Conditions,
+    Trajectories,
+    draw_uniform,
+    learned_policy,
+    make_rollout,
+    nominal_conditions,
+    policy_arrays,
+    random_conditions,
+    run_rollouts,
+    run_sets,
+)
 
 
 def suite_conditions(cfg: EvaluateConfig) -> Conditions:
@@ -26,7 +38,7 @@ def suite_conditions(cfg: EvaluateConfig) -> Conditions:
     return random_conditions(cfg.suite_cases, cfg.seed, cfg.suite)
 
 
-def sweep_conditions(quantity: str, w: WalkerConfig, ev: EvaluateConfig) -> tuple[np.ndarray, Conditions]:
+def sweep_conditions(quantity: str, w: BodyBlock, ev: EvaluateConfig) -> tuple[np.ndarray, Conditions]:
     """A one-factor sweep, ``quantity`` in {"slope_deg", "push_impulse_ns"}: the values (p,) and
     ``evaluate.sweeps.cases_per_point`` episodes per value (p * cases rows, grouped by value).
 
@@ -45,7 +57,7 @@ def sweep_conditions(quantity: str, w: WalkerConfig, ev: EvaluateConfig) -> tupl
     raise ValueError(f"unknown sweep quantity '{quantity}'; choose slope_deg or push_impulse_ns")
 
 
-def envelope_map_conditions(w: WalkerConfig, ev: EvaluateConfig) -> tuple[np.ndarray, np.ndarray, Conditions]:
+def envelope_map_conditions(w: BodyBlock, ev: EvaluateConfig) -> tuple[np.ndarray, np.ndarray, Conditions]:
     """The two-factor map (``evaluate.envelope_map``): slopes (s,), pushes (p,) and ``cases_per_point`` episodes per
     cell, s * p * cases rows ordered by slope, then push; friction and mass nominal, push times drawn from
     ``evaluate.suite.push_time_s`` (seeded by ``evaluate.seed`` + 5)."""
@@ -61,7 +73,7 @@ def envelope_map_conditions(w: WalkerConfig, ev: EvaluateConfig) -> tuple[np.nda
     return slopes, pushes, conditions
 
 
-def protocol_sets(w: WalkerConfig, ev: EvaluateConfig) -> dict[str, tuple[Conditions, int]]:
+def protocol_sets(w: BodyBlock, ev: EvaluateConfig) -> dict[str, tuple[Conditions, int]]:
     """The protocol's episode sets as (conditions, start seed), so every policy meets the same starts."""
     return {
         "nominal": (nominal_conditions(ev.nominal_cases, w), ev.seed + 1),
@@ -69,14 +81,14 @@ def protocol_sets(w: WalkerConfig, ev: EvaluateConfig) -> dict[str, tuple[Condit
     }
 
 
-def sweep_sets(w: WalkerConfig, ev: EvaluateConfig) -> dict[str, tuple[np.ndarray, Conditions, int]]:
+def sweep_sets(w: BodyBlock, ev: EvaluateConfig) -> dict[str, tuple[np.ndarray, Conditions, int]]:
     """The evaluate stage's sweeps as (values, conditions, start seed); the starts differ from the protocol sets'."""
     return {q: (*sweep_conditions(q, w, ev), ev.seed + 3 + i) for i, q in enumerate(SWEEP_QUANTITIES)}
 
 
 
 
-def horizon_steps(w: WalkerConfig, ev: EvaluateConfig) -> int:
+def horizon_steps(w: BodyBlock, ev: EvaluateConfig) -> int:
     """Control steps of an evaluation episode (``evaluate.episode_seconds``; training's are ``walker.episode_seconds``)."""
     return max(1, int(round(ev.episode_seconds * w.control_hz)))
 
@@ -153,7 +165,7 @@ def measure(
     rollout: Callable[..., Any],
     conditions: Conditions,
     seed: int,
-    w: WalkerConfig,
+    w: BodyBlock,
     ev: EvaluateConfig,
     label: str,
     body: FootModel,
@@ -167,7 +179,7 @@ def measure(
 def measure_sets(
     rollout: Callable[..., Any],
     sets: Sequence[tuple[Conditions, int]],
-    w: WalkerConfig,
+    w: BodyBlock,
     ev: EvaluateConfig,
     label: str,
     body: FootModel,
@@ -217,7 +229,7 @@ class SuiteScore:
     """mean control steps before the end or the fall"""
 
 
-def suite_scorer(env: Any, w: WalkerConfig, ev: EvaluateConfig, label: str) -> Callable[[int, PolicyFile], SuiteScore]:
+def suite_scorer(env: Any, w: BodyBlock, ev: EvaluateConfig, label: str) -> Callable[[int, PolicyFile], SuiteScore]:
     """``score(step, policy)``: a learned policy on the robustness suite, compiled at the first call only
     (later calls swap the parameters), for the progress evaluations of every PPO run."""
     suite, suite_seed = protocol_sets(w, ev)["suite"]

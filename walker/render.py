@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -64,6 +66,66 @@ def annotate(frame: np.ndarray, lines: list[str], push: float) -> np.ndarray:
         draw.polygon([(cx, cy), (cx - dx // 3, cy - h // 40), (cx - dx // 3, cy + h // 40)], fill=(255, 220, 0))
         draw.text((min(cx, cx - dx), cy + h // 30), f"push {push:+.0f} N s", fill=(255, 220, 0), font=font, stroke_width=2, stroke_fill=(0, 0, 0))
     return np.asarray(image)
+
+
+def record_native(
+    env: Any, act: Callable[[np.ndarray], np.ndarray], obs: np.ndarray, *, camera: str, title: str, steps: int, every: int,
+    width: int, height: int, push_impulse: float = 0.0, push_time: float = math.inf, signed_distance: bool = False,
+) -> Recording:
+    """Run a body's native env for ``steps`` control steps from its reset observation ``obs`` (the env already reset),
+    acting with ``act(obs) -> action``, and render a frame from ``camera`` every ``every`` control steps.
+
+    ``env`` is a body's gymnasium env with MuJoCo's ``model`` and ``data``, ``cfg.control_dt`` and a ``step`` whose
+    info has ``positive_work``; it is closed at the end. After a fall the simulation runs on for ``AFTER_FALL_S`` and then
+    stops (a body whose only contacts are its feet is not physical after that); the video holds that last state.
+    Metrics count until the fall. The frames show ``title``, the time and the distance walked (with its sign when
+    ``signed_distance``) and the push (``push_impulse`` N s from ``push_time`` s) as an arrow.
+    """
+    import mujoco
+
+    model, data = env.model, env.data
+    renderer = mujoco.Renderer(model, height, width)
+    frames, times, qpos, qvel, ctrl = [], [], [], [], []
+    fell_at, x0, work, distance = None, float(data.qpos[0]), 0.0, 0.0
+    try:
+        for t in range(steps + 1):
+            clock = t * env.cfg.control_dt
+            frozen = fell_at is not None and clock >= fell_at + AFTER_FALL_S
+            if not frozen:
+                times.append(data.time)
+                qpos.append(data.qpos.copy())
+                qvel.append(data.qvel.copy())
+                ctrl.append(data.ctrl.copy())
+            if t % every == 0:
+                renderer.update_scene(data, camera=camera)
+                walked = f"{data.qpos[0] - x0:+.1f} m" if signed_distance else f"{data.qpos[0] - x0:.1f} m"
+                status = f"fell at {fell_at:.2f} s" if fell_at is not None else walked
+                pushing = push_time <= clock < push_time + PUSH_ARROW_S
+                frames.append(annotate(renderer.render(), [title, f"t = {clock:4.1f} s   {status}"], push_impulse if pushing else 0.0))
+            if t == steps:
+                break
+            if frozen:
+                continue
+            obs, _, terminated, _, info = env.step(act(obs))
+            if fell_at is None:
+                work += info["positive_work"]
+                distance = float(data.qpos[0]) - x0
+                if terminated:
+                    fell_at = float(data.time)
+    finally:
+        renderer.close()
+        env.close()
+    return Recording(frames, np.array(times), np.array(qpos), np.array(qvel), np.array(ctrl), fell_at, distance, work)
+
+
+def keyframes_xml(spec: Any, rec: Recording, every: int) -> str:
+    """A body's MJCF (``spec``, a ``mujoco.MjSpec`` with the run's physics options set) with one ``<key>`` per ``every``
+    recorded control steps (time, qpos, qvel, ctrl): MuJoCo's viewer (``python -m mujoco.viewer --mjcf FILE``) steps
+    through them with its Key slider, and "Load key" starts simulating from any of them."""
+    for i in range(0, len(rec.time), every):
+        spec.add_key(name=f"t{rec.time[i]:.2f}", time=float(rec.time[i]), qpos=rec.qpos[i].tolist(), qvel=rec.qvel[i].tolist(), ctrl=rec.ctrl[i].tolist())
+    spec.compile()
+    return spec.to_xml()
 
 
 def write_video(frames: list[np.ndarray], path: str | Path, fps: int) -> Path:

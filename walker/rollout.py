@@ -32,7 +32,9 @@ import numpy as np
 from brax.envs.base import Env
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from walker.config import ConditionRanges, Interval, WalkerConfig
+from walker.blocks import ConditionRanges
+from walker.body import BodyBlock
+from walker.config import Interval
 from walker.policy import PolicyFile
 from walker.policy import apply as policy_apply
 from walker.timing import record_env_steps
@@ -97,7 +99,7 @@ class Conditions:
         return Conditions(*(getattr(self, n)[idx] for n in CONDITION_NAMES))
 
 
-def nominal_conditions(n: int, cfg: WalkerConfig) -> Conditions:
+def nominal_conditions(n: int, cfg: BodyBlock) -> Conditions:
     """Nominal slope, friction and mass, no push."""
     ones = np.ones(n, np.float32)
     return Conditions(cfg.slope_deg * ones, ones, ones, 0 * ones, 1e9 * ones, cfg.randomization.push_duration_s * ones)

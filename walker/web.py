@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from walker.config import ConfigError, FsmConfig, Params
+from walker.config import ConfigError
 from walker.io import REPO_ROOT, atomic_dir, atomic_path
+from walker.passive.config import FsmConfig, Params
 from walker.passive.model import geometry, load_mj_model, resolve_model_file
 from walker.passive.task import ACTION_SIZE, OBS_SIZE, start_state
 from walker.policy import PolicyFile, load_policy

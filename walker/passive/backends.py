@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from brax import base
 
-from walker.config import WalkerConfig
 from walker.passive.brax_env import BraxPipelineWalkerEnv
+from walker.passive.config import WalkerConfig
 from walker.passive.env import PassiveWalkerEnv
 
 

@@ -13,8 +13,19 @@ from typing import Any, Callable
 import jax
 import numpy as np
 
-from walker.bench import GaitSample, _max_gap, device_description, env_control, mjx_by_batch, mjx_physics, native_physics, native_threads, peak_memory_mb
-from walker.config import Params, SolverSetting, WalkerConfig
+from walker.bench import (
+    GaitSample,
+    _max_gap,
+    device_description,
+    env_control,
+    mjx_by_batch,
+    mjx_physics,
+    native_physics,
+    native_threads,
+    peak_memory_mb,
+)
+from walker.blocks import SolverSetting
+from walker.passive.config import Params, WalkerConfig
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.expert import fsm_policy
 from walker.passive.model import load_mj_model
@@ -102,7 +113,7 @@ def throughput(params: Params, log: Callable[[str], None] = print) -> dict[str, 
     b, w = params.bench, params.walker
     model = load_mj_model(w)
     sample = gait_sample(params, b.gait_episodes, b.physics_steps)
-    threads = native_threads(params)
+    threads = native_threads(params.bench.native_threads)
     native = native_physics(model, sample, threads, b.repeats)
     log(f"[bench] native mujoco.rollout, {threads} threads: {native.steps_per_s:,.0f} physics steps/s")
     by_batch = mjx_by_batch(model, sample, b.batch_sizes, b.repeats, log)
@@ -146,7 +157,7 @@ def solver_table(params: Params, log: Callable[[str], None] = print) -> dict[str
     rows = {}
     for name, setting in b.solvers.items():
         model = load_mj_model(with_solver(params.walker, setting))
-        native = native_physics(model, sample, native_threads(params), b.repeats)
+        native = native_physics(model, sample, native_threads(params.bench.native_threads), b.repeats)
         mjx_rate = mjx_physics(model, sample, b.solver_batch, b.repeats)
         drift = fsm_drift(params, setting, b.reference_solver, b.drift_cases, b.drift_seconds)
         rows[name] = {

@@ -34,9 +34,10 @@ from brax.envs.base import State
 from brax.generalized import pipeline as generalized_pipeline
 from brax.io import mjcf
 
-from walker.config import BRAX_PIPELINES, ConfigError, WalkerConfig
-from walker.passive import task
 from walker.conditions import draw_conditions
+from walker.config import ConfigError
+from walker.passive import task
+from walker.passive.config import BRAX_PIPELINES, WalkerConfig
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.model import floor_and_feet_geoms
 

@@ -33,9 +33,9 @@ from mujoco import mjx
 
 from walker import conditions
 from walker.conditions import CONDITION_KEYS, set_conditions  # noqa: F401 (this body's names for them)
-from walker.config import WalkerConfig
 from walker.gait import FootModel
 from walker.passive import task
+from walker.passive.config import WalkerConfig
 from walker.passive.model import Geometry, floor_and_feet_geoms, geometry
 
 

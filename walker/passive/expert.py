@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from walker.config import FsmConfig
+from walker.passive.config import FsmConfig
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.fsm import fsm_init, fsm_step
 from walker.rollout import Policy

@@ -22,7 +22,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from walker.config import FsmConfig
+from walker.passive.config import FsmConfig
 from walker.passive.model import Geometry
 from walker.passive.task import OBS_FOOT_DX, OBS_FOOT_H, OBS_HIP, OBS_PITCH, OBS_VX
 

@@ -23,8 +23,9 @@ import mujoco
 import numpy as np
 
 from walker.conditions import pitched_gravity
-from walker.config import ConfigError, WalkerConfig
+from walker.config import ConfigError
 from walker.io import REPO_ROOT
+from walker.passive.config import WalkerConfig
 
 JOINTS = ("rootx", "rootz", "pitch", "knee_left", "hip", "knee_right")
 ACTUATORS = ("hip", "knee_left", "knee_right")

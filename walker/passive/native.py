@@ -23,10 +23,10 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from walker.passive import task
-from walker.config import FsmConfig, WalkerConfig, load_params
-from walker.passive.fsm import fsm_init, fsm_step
 from walker.conditions import condition_native_model, nominal_of
+from walker.passive import task
+from walker.passive.config import FsmConfig, WalkerConfig, load_params
+from walker.passive.fsm import fsm_init, fsm_step
 from walker.passive.model import Geometry, floor_and_feet_geoms, geometry, load_mj_model
 from walker.policy import PolicyFile, apply, as_numpy
 from walker.timing import record_env_steps

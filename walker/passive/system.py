@@ -8,9 +8,10 @@ from pathlib import Path
 from brax import base
 from brax.io import mjcf
 
-from walker.config import ConfigError, WalkerConfig
+from walker.config import ConfigError
 from walker.io import write_bytes
 from walker.passive.brax_env import check_representable
+from walker.passive.config import WalkerConfig
 from walker.passive.model import load_mj_model
 
 

@@ -31,8 +31,8 @@ from types import ModuleType
 from typing import Any
 
 from walker.conditions import positive_power, push_force  # noqa: F401 (shared by every body; this body's names for them)
-from walker.config import RewardWeights, StartConfig, WalkerConfig
 from walker.gait import FootModel
+from walker.passive.config import RewardWeights, StartConfig, WalkerConfig
 from walker.passive.model import HIP, KNEE_LEFT, KNEE_RIGHT, PITCH, ROOTX, ROOTZ, Geometry
 
 OBS_SIZE = 18

@@ -28,8 +28,9 @@ import numpy as np
 from brax.envs.base import State, Wrapper
 
 from walker.activations import activation_fn
+from walker.apg import APG_METHODS, ApgParams
 from walker.autoreset import wrap_for_training
-from walker.config import APG_METHODS, Params, SolverSetting
+from walker.blocks import SolverSetting
 from walker.errors import TrainingDiverged
 from walker.gradients import finite_difference_step, with_solver
 from walker.io import atomic_dir, write_json
@@ -43,13 +44,13 @@ from walker.runtime import track_compiles
 PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
           "evaluate.min_speed_mps", "evaluate.success_threshold", "evaluate.steady", "evaluate.gait", "evaluate.suite",
           "evaluate.rollout_batch", "evaluate.rollout_devices", "ppo.randomization", "ppo.activation", "ppo.devices", "seeds",
-          "apg", "gradients.fd_step")
+          {"physics/params.yaml": ("apg", "gradients.fd_step")})
 
 NUM_EVALS = 5
 """Brax APG's evaluations, the first before training: the updates run in four epochs, each logged."""
 
 
-def training_env(params: Params, method: str, system_file: str) -> PassiveWalkerEnv:
+def training_env(params: ApgParams, method: str, system_file: str) -> PassiveWalkerEnv:
     """The env APG differentiates for ``method`` (see the module docstring)."""
     if method not in APG_METHODS:
         raise ValueError(f"unknown APG method '{method}'; choose one of {list(APG_METHODS)}")
@@ -69,7 +70,7 @@ class MetricsKept(Wrapper):
         return nxt.replace(metrics={**state.metrics, **nxt.metrics})
 
 
-def ppo_at_equal_time(params: Params, ppo_results_dir: str, bench_file: str, seconds: float) -> dict[str, Any]:
+def ppo_at_equal_time(params: ApgParams, ppo_results_dir: str, bench_file: str, seconds: float) -> dict[str, Any]:
     """PPO from scratch after ``seconds`` of steady training: env steps at the bench's rate, suite scores from each
     seed's history (linear between its evaluations; its final score once ``seconds`` is past its budget)."""
     rate = float(json.loads(Path(bench_file).read_text())["ppo_env_steps_per_s"])
@@ -87,7 +88,7 @@ def ppo_at_equal_time(params: Params, ppo_results_dir: str, bench_file: str, sec
             "budget_env_steps": params.ppo.num_timesteps}
 
 
-def run(params: Params, method: str, system_file: str, ppo_results_dir: str, bench_file: str, out_dir: str, out_json: str) -> dict:
+def run(params: ApgParams, method: str, system_file: str, ppo_results_dir: str, bench_file: str, out_dir: str, out_json: str) -> dict:
     """One APG run: its policy in ``out_dir``, its suite scores and the PPO comparison in ``out_json``."""
     compiles = track_compiles()
     with atomic_dir(out_dir) as model_tmp:
@@ -97,7 +98,7 @@ def run(params: Params, method: str, system_file: str, ppo_results_dir: str, ben
     return metrics
 
 
-def _train(params: Params, method: str, system_file: str, ppo_results_dir: str, bench_file: str, out_dir: Path) -> dict:
+def _train(params: ApgParams, method: str, system_file: str, ppo_results_dir: str, bench_file: str, out_dir: Path) -> dict:
     from brax.training.agents.apg import networks as apg_networks
     from brax.training.agents.apg import train as apg_train
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from walker.config import Params
+from walker.apg import ApgParams
 from walker.io import write_text
 from walker.study_plots import apg_vs_ppo
 
-PARAMS = ("apg", "seeds", "ppo.num_timesteps")
+PARAMS = ("seeds", "ppo.num_timesteps", {"physics/params.yaml": ("apg",)})
 
 
 def load_runs(apg_dir: str, methods: tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -61,7 +61,7 @@ def markdown(runs: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(params: Params, apg_dir: str, ppo_dir: str, ppo_live_dir: str, bench_file: str, out_md: str, out_plot: str) -> None:
+def run(params: ApgParams, apg_dir: str, ppo_dir: str, ppo_live_dir: str, bench_file: str, out_md: str, out_plot: str) -> None:
     """The table and the plot (``ppo_live_dir`` is listed for DVC: the curves come from the runs' JSON histories)."""
     runs = load_runs(apg_dir, params.apg.methods)
     rate = float(json.loads(Path(bench_file).read_text())["ppo_env_steps_per_s"])

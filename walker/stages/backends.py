@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from walker.backend_table import MJX, backend_env, backends_markdown, drift_row, evaluation_sets, success_row, throughput_row
-from walker.passive.bench import gait_sample
-from walker.config import ConfigError, Params
+from walker.backend_table import MJX, BackendsParams, backend_env, backends_markdown, drift_row, evaluation_sets, success_row, throughput_row
+from walker.config import ConfigError
 from walker.critic import load_critic
 from walker.io import atomic_dir, write_json, write_text
+from walker.passive.bench import gait_sample
 from walker.passive.native import PolicyController, native_rollouts
 from walker.policy import POLICY_FILENAME, PolicyFile, load_policy, save_policy
 from walker.ppo import PpoRun
@@ -29,7 +29,7 @@ from walker.protocol import episode_metrics, horizon_steps, mean_metrics
 from walker.rollout import start_states
 
 PARAMS = ("walker", "fsm", "evaluate", "ppo", "seeds", "bench.physics_steps", "bench.gait_episodes", "bench.repeats",
-          "bench.drift_seconds", "bench.drift_cases", "backends")
+          "bench.drift_seconds", "bench.drift_cases", {"physics/params.yaml": ("backends",)})
 
 
 def best_ppo_run(ppo_results_dir: str, seeds: tuple[int, ...]) -> str:
@@ -43,7 +43,7 @@ def best_ppo_run(ppo_results_dir: str, seeds: tuple[int, ...]) -> str:
     return max(scores, key=lambda name: (scores[name], -int(name.split("-")[1])))
 
 
-def run(params: Params, ppo_results_dir: str, ppo_models_dir: str, bc_dir: str, critic_dir: str, out_json: str, out_md: str,
+def run(params: BackendsParams, ppo_results_dir: str, ppo_models_dir: str, bc_dir: str, critic_dir: str, out_json: str, out_md: str,
         out_models: str) -> dict[str, Any]:
     """The table as JSON and markdown; the short run's policy in ``out_models``/<pipeline>/."""
     warmup = params.ppo.for_variant("bc").critic_warmup_steps
@@ -78,7 +78,7 @@ def run(params: Params, ppo_results_dir: str, ppo_models_dir: str, bc_dir: str, 
     return table
 
 
-def _train_on_backend(params: Params, bc_dir: str, critic_dir: str, models_dir: Path) -> dict[str, Any]:
+def _train_on_backend(params: BackendsParams, bc_dir: str, critic_dir: str, models_dir: Path) -> dict[str, Any]:
     """PPO from the BC clone on ``backends.train_pipeline``; its policy evaluated there, on MJX and in native MuJoCo."""
     name = params.backends.train_pipeline
     cfg = dataclasses.replace(params.ppo.for_variant("bc"), num_timesteps=params.backends.train_env_steps)
@@ -100,7 +100,7 @@ def _train_on_backend(params: Params, bc_dir: str, critic_dir: str, models_dir: 
             "on_backend": on_backend, "on_mjx": on_mjx, "native": _native_suite(params, policy)}
 
 
-def _native_suite(params: Params, policy: PolicyFile) -> dict[str, Any]:
+def _native_suite(params: BackendsParams, policy: PolicyFile) -> dict[str, Any]:
     """``policy`` in native MuJoCo on ``walker``'s own model, over the table's suite episodes and their MJX start states."""
     w, ev = params.walker, params.evaluate
     conditions, seed = evaluation_sets(params)["suite"]

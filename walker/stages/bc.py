@@ -10,13 +10,12 @@ import jax
 import numpy as np
 
 from walker.bc import clip_targets, fit, fit_normaliser, init_mlp, split_by_episode, to_policy_file, validation_loss
-
-from walker.config import Params
 from walker.critic import Episodes, save_episodes
 from walker.dagger import dagger
 from walker.demos import load_dataset
 from walker.io import atomic_dir, write_json
 from walker.passive.backends import make_env
+from walker.passive.config import Params
 from walker.passive.expert import fsm_policy
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, PolicyFile, normalise, save_policy

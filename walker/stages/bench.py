@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from walker.config import Params
 from walker.io import write_json
 from walker.passive.bench import throughput
+from walker.passive.config import Params
 from walker.plots import bench_throughput
 
 PARAMS = ("walker", "fsm", "ppo", "bench.batch_sizes", "bench.physics_steps", "bench.gait_episodes", "bench.repeats",

@@ -6,10 +6,10 @@ import dataclasses
 import resource
 import time
 
-from walker.capacity import mlp_parameters, network_config
-from walker.config import Params
+from walker.capacity import CAPACITY_PARAMS_FILE, CapacityConfig, mlp_parameters, network_config
 from walker.io import write_json
 from walker.passive.backends import make_env
+from walker.passive.config import Params
 from walker.passive.system import load_system
 from walker.ppo import PpoRun
 from walker.ppo import train as ppo_train
@@ -17,14 +17,14 @@ from walker.protocol import suite_scorer
 
 PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds", "evaluate.min_speed_mps", "evaluate.steady",
           "evaluate.gait", "evaluate.suite", "evaluate.rollout_batch", "evaluate.rollout_devices",
-          "ppo", "capacity.networks.${key}", "capacity.num_timesteps", "capacity.seed")
+          "ppo", {CAPACITY_PARAMS_FILE: ("capacity.networks.${key}", "capacity.num_timesteps", "capacity.seed")})
 
 
-def run(params: Params, name: str, system_file: str, out_json: str) -> dict:
+def run(params: Params, cap: CapacityConfig, name: str, system_file: str, out_json: str) -> dict:
     """One capacity-sweep run: final suite success, training speed and peak memory -> ``out_json``."""
     start = time.time()
     w, ev = params.walker, params.evaluate
-    cfg = network_config(params, name)
+    cfg = network_config(params, cap, name)
     env = make_env(load_system(system_file, w), dataclasses.replace(w, randomization=cfg.randomization))
     score = suite_scorer(env, w, ev, f"capacity {name}")
     scores, rates = [], []
@@ -38,7 +38,7 @@ def run(params: Params, name: str, system_file: str, out_json: str) -> dict:
         rates.append(float(metrics.get("training/sps", 0.0)))
         print(f"[capacity {name}] {step}/{cfg.num_timesteps} env steps, {rates[-1]:.0f} steps/s", flush=True)
 
-    _, env_steps = ppo_train(env, PpoRun(cfg=cfg, seed=params.capacity.seed, init=None, num_timesteps=cfg.num_timesteps), on_eval, on_progress)
+    _, env_steps = ppo_train(env, PpoRun(cfg=cfg, seed=cap.seed, init=None, num_timesteps=cfg.num_timesteps), on_eval, on_progress)
     result = {
         "network": name,
         "policy_hidden_sizes": list(cfg.policy_hidden_sizes),

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from walker.config import Params
+from walker.capacity import CAPACITY_PARAMS_FILE, CapacityConfig
 from walker.io import write_text
 from walker.plots import capacity
 from walker.tables import fmt, table
 
-PARAMS = ("capacity.networks",)
+PARAMS = ({CAPACITY_PARAMS_FILE: ("capacity.networks",)},)
 
 
 def capacity_markdown(rows: list[dict]) -> str:
@@ -29,10 +29,10 @@ def capacity_markdown(rows: list[dict]) -> str:
             f"PPO from scratch, {fmt(rows[0]['env_steps'])} env steps per network.\n\n" + table(header, body) + "\n")
 
 
-def run(params: Params, results_dir: str, out_png: str, out_md: str) -> None:
+def run(cap: CapacityConfig, results_dir: str, out_png: str, out_md: str) -> None:
     """The figure and the table from ``results_dir/<network>.json`` of every network in ``capacity.networks``."""
     rows = []
-    for name in params.capacity.networks:
+    for name in cap.networks:
         path = Path(results_dir) / f"{name}.json"
         if not path.is_file():
             raise FileNotFoundError(f"{path}: capacity result not found (run `dvc repro capacity/dvc.yaml`)")

@@ -10,10 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from walker.bc import fit, init_mlp, split_by_episode
-from walker.config import Params
 from walker.critic import CRITIC_FILENAME, CriticFile, Episodes, concatenate, discounted_returns, load_episodes, save_critic
 from walker.demos import load_dataset
 from walker.io import atomic_dir, write_json
+from walker.passive.config import Params
 from walker.policy import load_policy, normalise
 
 PARAMS = ("critic", "ppo.discounting", "ppo.reward_scaling", "ppo.value_hidden_sizes", "ppo.activation")

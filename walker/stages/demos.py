@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from walker.config import Params
 from walker.demos import dataset_from_rollouts, save_dataset, worth_copying
 from walker.io import write_json
 from walker.passive.backends import make_env
+from walker.passive.config import Params
 from walker.passive.expert import fsm_policy
 from walker.passive.system import load_system
 from walker.protocol import horizon_steps, mean_metrics, measure, protocol_sets

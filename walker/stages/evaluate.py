@@ -9,9 +9,10 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from walker.config import PPO_VARIANTS, Params
+from walker.blocks import PPO_VARIANTS
 from walker.io import write_json
 from walker.passive.backends import make_env
+from walker.passive.config import Params
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.expert import fsm_policy
 from walker.passive.native import FsmController, PolicyController, native_rollouts

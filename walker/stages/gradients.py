@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from walker.config import GRADIENT_METHODS, ConfigError, Params
-from walker.gradients import study, study_markdown
+from walker.config import ConfigError
+from walker.gradients import GRADIENT_METHODS, GradientsParams, study, study_markdown
 from walker.io import write_json, write_text
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.system import load_system
@@ -14,10 +14,10 @@ from walker.protocol import protocol_sets
 from walker.rollout import start_states
 from walker.study_plots import gradients as gradients_figure
 
-PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "gradients")
+PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", {"physics/params.yaml": ("gradients",)})
 
 
-def run(params: Params, system_file: str, bc_dir: str, out_json: str, out_md: str, out_plot: str) -> dict[str, Any]:
+def run(params: GradientsParams, system_file: str, bc_dir: str, out_json: str, out_md: str, out_plot: str) -> dict[str, Any]:
     """The study at the nominal set's first ``gradients.start_states`` start states, with the BC clone as the policy."""
     w, cfg = params.walker, params.gradients
     env = PassiveWalkerEnv(load_system(system_file, w), w)  # the study is of MJX's gradients, whatever walker.backend says

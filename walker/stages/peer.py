@@ -12,29 +12,29 @@ import dataclasses
 import time
 from pathlib import Path
 
-from walker.config import Params
 from walker.io import atomic_dir, write_json
 from walker.passive.backends import make_env
+from walker.passive.config import Params
 from walker.passive.system import load_system
-from walker.peer import train_sb3_ppo
+from walker.peer import PEER_PARAMS_FILE, PeerConfig, train_sb3_ppo
 from walker.policy import POLICY_FILENAME, PolicyFile, save_policy
 from walker.protocol import suite_scorer
 from walker.summary import steps_to_reach
 
 PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
           "evaluate.min_speed_mps", "evaluate.success_threshold", "evaluate.steady", "evaluate.gait", "evaluate.suite",
-          "evaluate.rollout_batch", "evaluate.rollout_devices", "ppo.num_timesteps", "ppo.eval_every_steps", "ppo.randomization", "peer")
+          "evaluate.rollout_batch", "evaluate.rollout_devices", "ppo.num_timesteps", "ppo.eval_every_steps", "ppo.randomization", {PEER_PARAMS_FILE: ("peer",)})
 
 
-def run(params: Params, seed: int, system_file: str, out_dir: str, out_json: str, live_dir: str) -> dict:
+def run(params: Params, peer: PeerConfig, seed: int, system_file: str, out_dir: str, out_json: str, live_dir: str) -> dict:
     """One SB3 PPO run; the model folder, the dvclive folder and the metrics appear only when it finished."""
     with atomic_dir(live_dir) as live_tmp, atomic_dir(out_dir) as model_tmp:
-        metrics = _train(params, seed, system_file, model_tmp, live_tmp)
+        metrics = _train(params, peer, seed, system_file, model_tmp, live_tmp)
     write_json(metrics, out_json)
     return metrics
 
 
-def _train(params: Params, seed: int, system_file: str, out_dir: Path, live_dir: Path) -> dict:
+def _train(params: Params, peer: PeerConfig, seed: int, system_file: str, out_dir: Path, live_dir: Path) -> dict:
     from dvclive import Live
 
     start = time.time()
@@ -58,7 +58,7 @@ def _train(params: Params, seed: int, system_file: str, out_dir: Path, live_dir:
             print(f"[peer sb3-{seed}] {step} env steps: suite success {s.success:.3f} (walking {s.walking:.3f}), "
                   f"{time.time() - start:.0f} s", flush=True)
 
-        policy, train_s = train_sb3_ppo(train_walker, seed, cfg.num_timesteps, cfg.eval_every_steps, params.peer.num_envs, on_eval)
+        policy, train_s = train_sb3_ppo(train_walker, seed, cfg.num_timesteps, cfg.eval_every_steps, peer.num_envs, on_eval)
     wall = time.time() - start
     metrics = {
         "variant": "sb3", "seed": seed, "env_steps": cfg.num_timesteps, "wall_clock_s": wall, "eval_wall_clock_s": wall - train_s,

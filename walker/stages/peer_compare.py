@@ -13,16 +13,18 @@ import json
 import time
 from pathlib import Path
 
-from walker.config import PPO_VARIANTS, Params
+from walker.blocks import PPO_VARIANTS
 from walker.io import atomic_dir, write_json, write_text
 from walker.passive.backends import make_env
+from walker.passive.config import Params
 from walker.passive.system import load_system
+from walker.peer import PEER_PARAMS_FILE, PeerConfig
 from walker.policy import load_policy
 from walker.stages.evaluate import EvaluatedPolicy, evaluate_policies
 from walker.summary import CRITERIA, group_row, pooled, race_entry, race_ratio
 from walker.tables import peer_markdown
 
-PARAMS = ("walker", "fsm", "evaluate", "seeds", "peer")
+PARAMS = ("walker", "fsm", "evaluate", "seeds", {PEER_PARAMS_FILE: ("peer.seeds",)})
 
 PEER_GROUP = "peer_sb3"
 
@@ -39,7 +41,7 @@ def read_runs(results_dir: str, names: list[str]) -> list[dict]:
 
 
 def run(
-    params: Params, system_file: str, peer_models: str, peer_results: str, summary_json: str, evaluation_json: str, ppo_results: str,
+    params: Params, peer: PeerConfig, system_file: str, peer_models: str, peer_results: str, summary_json: str, evaluation_json: str, ppo_results: str,
     out_summary: str, out_details: str, out_markdown: str, plots_dir: str,
 ) -> dict:
     """The peer's policies on our protocol, and the comparison with the main summary."""
@@ -48,9 +50,9 @@ def run(
     start = time.time()
     w, ev = params.walker, params.evaluate
     env = make_env(load_system(system_file, w), w)
-    names = [f"sb3-{s}" for s in params.peer.seeds]
+    names = [f"sb3-{s}" for s in peer.seeds]
     policies = [EvaluatedPolicy(PEER_GROUP, f"{PEER_GROUP}-{s}", load_policy(Path(peer_models) / f"sb3-{s}", env.observation_size,
-                                                                              env.action_size)) for s in params.peer.seeds]
+                                                                              env.action_size)) for s in peer.seeds]
     peer_runs = read_runs(peer_results, names)
     ppo_runs = {v: read_runs(ppo_results, [f"{v}-{s}" for s in params.seeds]) for v in PPO_VARIANTS}
     main = json.loads(Path(summary_json).read_text())

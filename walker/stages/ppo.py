@@ -9,12 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from walker.config import PPO_VARIANTS, Params
+from walker.blocks import PPO_VARIANTS
+from walker.critic import CRITIC_FILENAME, critic_from_brax, load_critic, save_critic
 from walker.io import atomic_dir, write_json
 from walker.passive.backends import make_env
+from walker.passive.config import Params
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, load_policy, save_policy
-from walker.critic import CRITIC_FILENAME, critic_from_brax, load_critic, save_critic
 from walker.ppo import PpoRun, warmup_steps
 from walker.ppo import train as ppo_train
 from walker.protocol import suite_scorer

@@ -13,11 +13,23 @@ from pathlib import Path
 
 import numpy as np
 
-from walker.adr import ADR_FACTORS, adr_wrap_env_fn, as_record, boundary_conditions, boundary_success, limits_array, ranges_array, ranges_updater, steps_array, update_ranges
-from walker.config import Params, PpoConfig
+from walker.adr import (
+    ADR_FACTORS,
+    adr_wrap_env_fn,
+    as_record,
+    boundary_conditions,
+    boundary_success,
+    limits_array,
+    ranges_array,
+    ranges_updater,
+    steps_array,
+    update_ranges,
+)
+from walker.blocks import PpoConfig
 from walker.critic import CRITIC_FILENAME, CriticFile, load_critic
 from walker.io import atomic_dir, write_json
 from walker.passive.backends import make_env
+from walker.passive.config import Params
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, PolicyFile, load_policy, save_policy
 from walker.ppo import PpoRun

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from walker.config import PPO_VARIANTS, SWEEP_QUANTITIES, Params
+from walker.blocks import PPO_VARIANTS, SWEEP_QUANTITIES
 from walker.io import atomic_dir, write_json, write_text
+from walker.passive.config import Params
 from walker.passive.task import ACTION_SIZE, OBS_SIZE
 from walker.policy import PolicyFile, load_policy
 from walker.summary import best_run, group_row

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from walker.passive.bench import solver_markdown, solver_table
-from walker.config import Params
 from walker.io import write_json, write_text
+from walker.passive.bench import solver_markdown, solver_table
+from walker.passive.config import Params
 
 PARAMS = ("walker", "fsm", "evaluate.seed", "bench")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from walker.config import Params
+from walker.passive.config import Params
 from walker.passive.system import build_system, save_system
 
 PARAMS = ("walker.model_file", "walker.timestep", "walker.slope_deg", "walker.solver", "walker.solver_iterations", "walker.ls_iterations")

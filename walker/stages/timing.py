@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from walker.config import Params
 from walker.io import write_json, write_text
+from walker.passive.config import Params
 from walker.timing import read_records, timing_markdown, timing_table
 
 PARAMS = ("walker.timestep", "walker.control_hz")

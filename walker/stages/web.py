@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from walker.config import Params
 from walker.io import atomic_dir, write_json
+from walker.passive.config import Params
 from walker.summary import best_run
 from walker.web import WebBuildError, build_site, screenshot
 
