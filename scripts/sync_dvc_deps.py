@@ -1,4 +1,4 @@
-"""Rewrite each stage's .py deps and its params in every pipeline's dvc.yaml (tests/test_dvc_deps.PIPELINES) to what the code says.
+"""Rewrite each stage's .py deps (and the model files of the bodies it loads) and its params in every pipeline's dvc.yaml (tests/test_dvc_deps.PIPELINES) to what the code says.
 
 The .py deps become the transitive closure of project modules the stage's script imports and the params
 its stage module's PARAMS (the rules tests/test_dvc_deps.py checks); other deps, comments and order stay.
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from test_dvc_deps import PIPELINES, REPO, import_closure, script_of, stages  # noqa: E402
+from test_dvc_deps import BODY_PLUGINS, PIPELINES, REPO, import_closure, script_of, stages  # noqa: E402
 for pipeline in PIPELINES:
     lines = pipeline.read_text().splitlines()
     out, i, current = [], 0, None
@@ -31,6 +31,11 @@ for pipeline in PIPELINES:
             if dm:
                 closure = sorted(import_closure(script_of(st[current])))
                 keep = [b for b in block if not b.split("#")[0].strip().endswith(".py")]
+                listed = {b.split("#")[0].strip().lstrip("- ").strip() for b in keep}
+                for plugin in BODY_PLUGINS:  # a body's model files, for a stage that imports its model loader
+                    body = importlib.import_module(plugin).BODY
+                    if body.model_module in closure:
+                        keep += [f"{indent}  - {f}" for f in body.data_files if f not in listed]
                 script = [c for c in closure if c.startswith("pipeline/")]
                 lib = [c for c in closure if not c.startswith("pipeline/")]
                 out += [f"{indent}  - {c}" for c in script] + keep + [f"{indent}  - {c}" for c in lib]

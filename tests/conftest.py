@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,6 +31,21 @@ def params():
 
 
 @pytest.fixture(scope="session")
+def physics_params(params):
+    """params.yaml with the physics studies' blocks of physics/params.yaml (``backends``, ``gradients``, ``apg``)."""
+    import dataclasses
+
+    from walker.apg import ApgParams
+    from walker.backend_table import BackendsConfig, BackendsParams
+    from walker.config import load_study
+
+    apg = load_study(ApgParams, params, REPO / "physics" / "params.yaml")
+    backends = load_study(BackendsParams, params, REPO / "physics" / "params.yaml").backends
+    assert isinstance(backends, BackendsConfig) and dataclasses.is_dataclass(apg)
+    return apg, backends
+
+
+@pytest.fixture(scope="session")
 def mjx_env(params):
     from walker.passive.env import PassiveWalkerEnv
     from walker.passive.system import build_system
@@ -53,7 +67,7 @@ ROLLOUT_SEED = 7
 @pytest.fixture(scope="session")
 def fixture_conditions(params):
     """Four episodes: nominal, steeper, pushed forward at 1 s, and slippery."""
-    from walker.rollout import Conditions, nominal_conditions
+    from walker.rollout import nominal_conditions
 
     nominal = nominal_conditions(4, params.walker)
     slope = nominal.slope_deg.copy()

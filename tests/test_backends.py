@@ -14,21 +14,21 @@ from walker.passive import task
 from walker.passive.config import BRAX_PIPELINES
 
 
-def backend_walker(params, name: str):
+def backend_walker(params, backends, name: str):
     """``walker`` params for Brax pipeline ``name`` as stage ``backends`` sets them (its model, timestep and iterations)."""
-    setting = params.backends.pipelines[name]
+    setting = backends.pipelines[name]
     return dataclasses.replace(
-        params.walker, backend=name, model_file=params.backends.model_file, timestep=setting.timestep,
+        params.walker, backend=name, model_file=backends.model_file, timestep=setting.timestep,
         solver_iterations=setting.solver_iterations,
     )
 
 
 @pytest.fixture(scope="module", params=BRAX_PIPELINES)
-def backend_env(request, params):
+def backend_env(request, params, physics_params):
     from walker.passive.backends import make_env
     from walker.passive.system import build_system
 
-    w = backend_walker(params, request.param)
+    w = backend_walker(params, physics_params[1], request.param)
     env = make_env(build_system(w), w)
     return env, jax.jit(env.reset), jax.jit(env.step)
 
@@ -68,12 +68,12 @@ def test_reset_starts_where_the_mjx_env_starts(backend_env, mjx_env):
     np.testing.assert_allclose(reset(key).obs, mjx_env.reset(key).obs, atol=1e-5)
 
 
-def test_push_adds_the_expected_momentum(params):
+def test_push_adds_the_expected_momentum(params, physics_params):
     """3 N s along the ramp over 0.1 s: the generalized walker gains about impulse / mass, as on MJX."""
     from walker.passive.backends import make_env
     from walker.passive.system import build_system
 
-    w = backend_walker(params, "generalized")
+    w = backend_walker(params, physics_params[1], "generalized")
     env = make_env(build_system(w), w)
     step = jax.jit(env.step)
     start = env.reset(jax.random.PRNGKey(2))

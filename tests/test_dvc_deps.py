@@ -189,3 +189,21 @@ def test_editing_a_studys_block_reruns_only_that_study():
         assert touched and all(s.startswith(f"{study}:") for s in touched), (study, sorted(touched))
     assert stages_touched(modules=("walker/backend_table.py",)) == {"physics:backends"}
     assert stages_touched(modules=("walker/capacity.py", "walker/stages/capacity.py")) == {"capacity:train", "capacity:plot"}
+
+
+BODY_PLUGINS = ("walker.passive.plugin", "walker.humanoid.plugin")
+
+
+@pytest.mark.parametrize(("pipeline", "name"), CASES, ids=[f"{p.parent.name}:{n}" for p, n in CASES])
+def test_a_stage_that_loads_a_bodys_model_lists_its_files(pipeline, name):
+    """Derived deps cover data files: a stage whose code imports a body's model loader lists the files the body's
+    plugin declares (``Body.data_files``, its MJCF), so editing the model reruns it."""
+    import importlib
+
+    stage = stages(pipeline)[name]
+    closure, deps = import_closure(script_of(stage)), set(stage.get("deps", []))
+    for plugin in BODY_PLUGINS:
+        body = importlib.import_module(plugin).BODY
+        if body.model_module in closure:
+            missing = sorted(set(body.data_files) - deps)
+            assert not missing, f"{pipeline.relative_to(REPO)}: stage '{name}' loads {body.name}'s model but does not list {missing} in deps"

@@ -63,8 +63,12 @@ TINY = {
     ("bench", "solver_batch"): 2,
     ("bench", "drift_seconds"): 0.1,
     ("bench", "drift_cases"): 1,
+}
+CAPACITY_TINY = {  # capacity/params.yaml
     ("capacity", "networks"): {"tiny": {"policy_hidden_sizes": [8], "value_hidden_sizes": [8]}},
     ("capacity", "num_timesteps"): 80,  # scored at 0, 40 and 80 env steps
+}
+PHYSICS_TINY = {  # physics/params.yaml
     ("backends", "pipelines"): {"generalized": {"timestep": 0.001, "solver_iterations": 2}},
     ("backends", "batch_sizes"): [2],
     ("backends", "episodes"): 2,
@@ -154,6 +158,8 @@ def _tiny_copy(root: Path) -> dict[str, str]:
         shutil.copy2(src, dst)
     _edit_params(root / "params.yaml", TINY)
     _edit_params(root / "humanoid/params.yaml", HUMANOID_TINY)
+    _edit_params(root / "capacity/params.yaml", CAPACITY_TINY)
+    _edit_params(root / "physics/params.yaml", PHYSICS_TINY)
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = str(root)
@@ -287,7 +293,6 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
 
     assert load_policy(root / "models/bc").metadata["dagger_rounds"] == 1
     assert (root / "results/bc_live/plots/metrics/closed_loop/success_nominal.tsv").read_text().count("\n") == 3  # header + 2 rounds
-    policy_md5 = _lock_md5(root, "bc", "models/bc")
     for run in PPO_RUNS:
         result = json.loads((root / f"results/ppo/{run}.json").read_text())
         assert set(PPO_KEYS) <= set(result) and result["env_steps"] == 160
@@ -334,30 +339,41 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
     report_only = _run(dvc + ["repro"], root, env)
     assert "Running stage 'report'" in report_only and "Running stage 'evaluate'" not in report_only
 
-    forced = _run(dvc + ["repro", "--force", "--single-item", "bc"], root, env)
-    assert "Running stage 'bc'" in forced
-    assert _lock_md5(root, "bc", "models/bc") == policy_md5, "same params and seed must give a bit-identical policy file"
-
-    # interrupted runs lose nothing and rerun to the same bits (Ctrl-C on one, kill -9 on the other)
-    built = {run: _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}") for run in PPO_RUNS}
-    demos_md5 = _lock_md5(root, "demos", "data/demos.npz")
-    for run, sig in zip(PPO_RUNS, (signal.SIGINT, signal.SIGKILL)):
-        _interrupt(dvc + ["repro", "--force", "--single-item", f"ppo@{run}"], root, env, f"[ppo {run}]", sig)
-        assert not (root / f"models/ppo/{run}/policy.walker").exists(), f"{run}: an interrupted stage left a policy file"
-    stale = json.loads(_status(root, env))
-    assert {f"ppo@{run}" for run in PPO_RUNS} <= set(stale)
-    resumed = _run(dvc + ["repro", *(f"ppo@{run}" for run in PPO_RUNS)], root, env)
+    # an interrupted run loses nothing and reruns to the same bits: kill -9 (Ctrl-C's cleanup is tests/test_io.py's;
+    # the same bits from the same seed are also bc's, tests/test_bc.py, and the env's, tests/test_mjx_env.py)
+    run = PPO_RUNS[0]
+    built = _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}")
+    _interrupt(dvc + ["repro", "--force", "--single-item", f"ppo@{run}"], root, env, f"[ppo {run}]", signal.SIGKILL)
+    assert not (root / f"models/ppo/{run}/policy.walker").exists(), f"{run}: an interrupted stage left a policy file"
+    assert f"ppo@{run}" in json.loads(_status(root, env))
+    resumed = _run(dvc + ["repro", f"ppo@{run}"], root, env)
     assert "Running stage 'bc'" not in resumed and "Running stage 'demos'" not in resumed
-    for run in PPO_RUNS:
-        assert _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}") == built[run], f"{run}: rerun after interruption differs"
+    assert _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}") == built, f"{run}: rerun after interruption differs"
     wide_md5 = _lock_md5(root, "ppo_wide@0", "models/ppo_wide/wide-0")  # ranges moved between epochs, at fixed points
     _run(dvc + ["repro", "--force", "--single-item", "ppo_wide@0"], root, env)
     assert _lock_md5(root, "ppo_wide@0", "models/ppo_wide/wide-0") == wide_md5, "a wide run must rerun to the same bits"
-    _run(dvc + ["repro", "--force", "--single-item", "demos"], root, env)
-    assert _lock_md5(root, "demos", "data/demos.npz") == demos_md5, "same params and seed must give bit-identical demos"
 
-    # the README's parallel-experiments recipe: queue two, run them two at a time, compare.
-    # A queued experiment starts from git, so dvc.lock and the uncached results must be committed first.
+    # editing a block puts out of date the stages that read it, not those before them (the report-only edit
+    # above showed a rerun of just the stale stages)
+    params = root / "params.yaml"
+    built_params = params.read_text()
+    _edit_params(params, {("bc", "learning_rate"): 0.01})
+    stale = _main_status(root, env)
+    assert "bc" in stale and not {"system", "demos"} & stale, stale
+    params.write_text(built_params)
+    _edit_params(params, {("demos", "seed"): 5})
+    stale = _main_status(root, env)
+    assert "demos" in stale and "system" not in stale, stale
+    params.write_text(built_params)
+    assert not {"system", "demos", "bc"} & _main_status(root, env)
+
+
+@pytest.mark.queue
+def test_the_readmes_parallel_experiments_recipe(tiny_repo):
+    """The README's parallel-experiments recipe on the built tiny repository: queue two, run them two at a time,
+    compare. A queued experiment starts from git, so dvc.lock and the uncached results are committed first."""
+    root, env = tiny_repo
+    dvc = [sys.executable, "-m", "dvc"]
     for cmd in (["git", "add", "-A"], ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "built"]):
         _run(cmd, root, env)
     rates = ("0.001", "0.002")
@@ -377,20 +393,6 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
     table = _run(dvc + ["exp", "show", "--no-pager", "--md", "--keep", "Experiment|learning_rate"], root, env)
     assert all(f"lr-{rate}" in table and rate in table for rate in rates), table
 
-    # editing a block puts out of date the stages that read it, not those before them (the report-only edit
-    # above showed a rerun of just the stale stages); the params go back after, so the capacity test finds the
-    # walker's system, demos and clone built
-    params = root / "params.yaml"
-    built_params = params.read_text()
-    _edit_params(params, {("bc", "learning_rate"): 0.01})
-    stale = _main_status(root, env)
-    assert "bc" in stale and not {"system", "demos"} & stale, stale
-    params.write_text(built_params)
-    _edit_params(params, {("demos", "seed"): 5})
-    stale = _main_status(root, env)
-    assert "demos" in stale and "system" not in stale, stale
-    params.write_text(built_params)
-    assert not {"system", "demos", "bc"} & _main_status(root, env)
 
 
 def test_capacity_sweep_is_its_own_pipeline(tiny_repo):

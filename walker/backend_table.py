@@ -17,14 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from jax.sharding import PartitionSpec
 
-from walker.bench import BATCH_AXIS, GaitSample, Timing, _best_rate, _max_gap, shard_count, sharded, tile
+from walker.bench import BATCH_AXIS, GaitSample, Timing, best_rate, max_gap, shard_count, sharded, tile
 from walker.config import ConfigError, field
 from walker.passive.backends import make_env
-from walker.passive.bench import _native_fsm_gait
+from walker.passive.bench import native_fsm_gait
 from walker.passive.config import BRAX_PIPELINES, Params, WalkerConfig
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.expert import fsm_policy
@@ -121,7 +120,7 @@ def pipeline_physics(env: PassiveWalkerEnv, sample: GaitSample, batch: int, repe
     b = PartitionSpec(BATCH_AXIS)
     fn = sharded(run, shard_count(batch), (b, b, PartitionSpec(None, BATCH_AXIS)), b)
     args = tile(sample, batch)
-    return _best_rate(lambda: jax.block_until_ready(fn(*args)), batch * sample.ctrl.shape[1], repeats)
+    return best_rate(lambda: jax.block_until_ready(fn(*args)), batch * sample.ctrl.shape[1], repeats)
 
 
 def mjx_physics_of(env: PassiveWalkerEnv, sample: GaitSample, batch: int, repeats: int) -> Timing:
@@ -154,10 +153,10 @@ def drift_row(params: Params, env: PassiveWalkerEnv, cases: int, seconds: float)
     rollout_fn = make_rollout(env, fsm_policy(params.fsm, env), steps)
     traj = run_rollouts(rollout_fn, nominal_conditions(cases, w), seed, cases, label=f"drift {env.backend}")
     qpos, qvel = start_states(env, seed, cases)
-    x_native, angles_native = _native_fsm_gait(params, w, qpos, qvel, steps)
+    x_native, angles_native = native_fsm_gait(params, w, qpos, qvel, steps)
     return {
-        "x_m": _max_gap(traj.x, x_native),
-        "angle_rad": _max_gap(traj.obs[:, :, [OBS_PITCH, OBS_HIP]], angles_native),
+        "x_m": max_gap(traj.x, x_native),
+        "angle_rad": max_gap(traj.obs[:, :, [OBS_PITCH, OBS_HIP]], angles_native),
         "nonfinite_episodes": int((~np.isfinite(traj.x).all(axis=0)).sum()),
     }
 

@@ -28,7 +28,6 @@ import numpy as np
 from jax.sharding import Mesh, PartitionSpec
 from mujoco import mjx, rollout
 
-
 BATCH_AXIS = "batch"
 
 
@@ -53,7 +52,8 @@ class Timing:
     """the first call, compilation included (MJX) or thread-pool start (native)"""
 
 
-def _best_rate(run: Callable[[], Any], steps: int, repeats: int) -> Timing:
+def best_rate(run: Callable[[], Any], steps: int, repeats: int) -> Timing:
+    """Steps per second of ``run`` (``steps`` per call): the first call compiles, then the best of ``repeats``."""
     start = time.perf_counter()
     run()
     first = time.perf_counter() - start
@@ -76,7 +76,7 @@ def native_physics(model: mujoco.MjModel, sample: GaitSample, threads: int, repe
         mujoco.mj_getState(model, data, init[i], spec)
     datas = [mujoco.MjData(model) for _ in range(threads)]
     with rollout.Rollout(nthread=threads) as runner:
-        return _best_rate(lambda: runner.rollout(model, datas, init, sample.ctrl), sample.ctrl[:, :, 0].size, repeats)
+        return best_rate(lambda: runner.rollout(model, datas, init, sample.ctrl), sample.ctrl[:, :, 0].size, repeats)
 
 
 def shard_count(batch: int) -> int:
@@ -118,7 +118,7 @@ def mjx_physics(model: mujoco.MjModel, sample: GaitSample, batch: int, repeats: 
     b = PartitionSpec(BATCH_AXIS)
     fn = sharded(run, shard_count(batch), (b, b, PartitionSpec(None, BATCH_AXIS)), b)
     args = tile(sample, batch)
-    return _best_rate(lambda: jax.block_until_ready(fn(*args)), batch * sample.ctrl.shape[1], repeats)
+    return best_rate(lambda: jax.block_until_ready(fn(*args)), batch * sample.ctrl.shape[1], repeats)
 
 
 def mjx_by_batch(
@@ -153,7 +153,7 @@ def env_control(env: Any, sample: GaitSample, batch: int, repeats: int) -> Timin
 
     b = PartitionSpec(BATCH_AXIS)
     fn = sharded(run, shard_count(batch), (b, PartitionSpec(None, BATCH_AXIS)), b)
-    return _best_rate(lambda: jax.block_until_ready(fn(keys, actions)), batch * actions.shape[0], repeats)
+    return best_rate(lambda: jax.block_until_ready(fn(keys, actions)), batch * actions.shape[0], repeats)
 
 
 def peak_memory_mb() -> dict[str, float]:
@@ -173,7 +173,7 @@ def device_description() -> str:
     return f"{devices[0].platform}: {devices[0].device_kind} x{len(devices)}"
 
 
-def _max_gap(a: np.ndarray, b: np.ndarray) -> float:
+def max_gap(a: np.ndarray, b: np.ndarray) -> float:
     """Largest absolute difference over time and components, averaged over episodes (axis 1)."""
     gap = np.abs(a - b).reshape(a.shape[0], a.shape[1], -1)
     return float(gap.max(axis=(0, 2)).mean())

@@ -128,4 +128,39 @@ def info_lines(params_path: str | Path) -> tuple[bool, list[str]]:
     lines.append(f"xla cpu isa: {xla_cpu_isa()}")
     valid, message = params_status(params_path)
     lines.append(f"params ({params_path}): {message}")
+    if valid:
+        for name, message in study_params_status(params_path, Path(params_path).resolve().parent):
+            lines.append(f"params ({name}): {message}")
     return valid, lines
+
+
+def study_params_status(params_path: str | Path, root: Path) -> list[tuple[str, str]]:
+    """(file, ``valid`` or the loader's error) for each other pipeline's params file found under ``root``: the
+    studies' (read with ``params_path``'s blocks) and the humanoid's."""
+    from walker.apg import ApgParams
+    from walker.backend_table import BackendsParams
+    from walker.capacity import load_capacity
+    from walker.config import ConfigError, load_study
+    from walker.humanoid.config import load_humanoid_params
+    from walker.passive.config import load_params
+    from walker.peer import load_peer
+
+    params = load_params(params_path)
+    checks = {
+        "capacity/params.yaml": load_capacity,
+        "peer/params.yaml": load_peer,
+        "physics/params.yaml": lambda path: (load_study(BackendsParams, params, path), load_study(ApgParams, params, path)),
+        "humanoid/params.yaml": load_humanoid_params,
+    }
+    out = []
+    for name, check in checks.items():
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            check(path)
+        except ConfigError as err:
+            out.append((name, f"INVALID: {err}"))
+        else:
+            out.append((name, "valid"))
+    return out

@@ -21,7 +21,8 @@ POLICY_STYLE = {
 """group -> (legend label, colour), the same in every figure"""
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (no display), imported on first use."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -31,7 +32,8 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path: str | Path) -> Path:
+def save_figure(fig, path: str | Path) -> Path:
+    """Write ``fig`` to ``path`` atomically, with no version stamp: the same data gives the same bytes."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, bbox_inches="tight", metadata={"Software": None})  # no version stamp: same data, same bytes
     return Path(path)
@@ -60,7 +62,7 @@ def sample_efficiency(
     ``curves[metric][group]`` holds one (steps, values) per seed, metric in
     {"success_suite", "walking_suite"}; ``refs[metric]`` are the FSM's and BC's values, drawn as lines.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     titles = {"success_suite": ("suite success (fraction)", "Success on the 256-case suite"),
               "walking_suite": ("suite walking success (fraction)", "Walking success on the suite")}
@@ -80,7 +82,7 @@ def sample_efficiency(
         ax.set_title(title)
     axes[0].legend(fontsize=8, loc="lower right")
     fig.suptitle("The race on one step grid (PPO steps only): shaded band = min..max over seeds", fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 SWEEP_LABELS = {
@@ -98,7 +100,7 @@ def robustness(
     ``sweeps[quantity][group]`` = {"values": (p,), "success": (seeds, p), "walking": (seeds, p)};
     ``train_ranges[group][quantity]`` = (low, high), for the groups that trained on a range.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(12, 8.4), sharex="col")
     strips = [g for g in POLICY_STYLE if g in train_ranges]
     for col, (quantity, (xlabel, title)) in enumerate(SWEEP_LABELS.items()):
@@ -127,14 +129,14 @@ def robustness(
              ", ".join(f"{POLICY_STYLE[g][0]}" for g in strips) + ", bottom up; the wide run's: its final ADR range, mean over seeds)",
              ha="center", fontsize=8)
     fig.tight_layout(rect=(0, 0.11, 1, 1))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def adr_ranges(runs: Mapping[str, Sequence[Mapping[str, float]]], start: Mapping[str, float], limits: Mapping[str, float],
                factors: Mapping[str, str], path: str | Path) -> Path:
     """Each factor's ADR training range (low and high) against env steps, one line pair per run; the start box
     shaded, the hard limits dashed. ``runs[name]`` is a run's history (``<factor>_low``, ``<factor>_high``, ``env_steps``)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(factors), figsize=(4 * len(factors), 3.6))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, (factor, unit) in zip(axes, factors.items()):
@@ -153,12 +155,12 @@ def adr_ranges(runs: Mapping[str, Sequence[Mapping[str, float]]], start: Mapping
     fig.legend(handles, names, loc="lower center", ncols=len(names), fontsize=8, frameon=False)
     fig.suptitle("Automatic domain randomisation: the training ranges over a wide run", fontsize=11)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def envelope_map(maps: Mapping[str, Mapping[str, Any]], path: str | Path, key: str = "walking") -> Path:
     """Walking success on the slope x push grid, one panel per mapped policy (evaluation.json ``envelope_map``)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(maps), figsize=(5.2 * len(maps), 4.6), squeeze=False)
     for ax, (group, entry) in zip(axes[0], maps.items()):
         grid = np.asarray(entry[key], float)
@@ -174,7 +176,7 @@ def envelope_map(maps: Mapping[str, Mapping[str, Any]], path: str | Path, key: s
         ax.set_title(POLICY_STYLE[group][0] + (f" (seed {run.rsplit('-', 1)[1]})" if "-" in run else ""), fontsize=10)
     fig.colorbar(image, ax=list(axes[0]), shrink=0.85, label=f"{key} success")
     fig.suptitle("Walking success on slope x push (nominal friction and mass); numbers: fraction of episodes per cell", fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def gait(cycles: Mapping[str, Mapping[str, Any]], path: str | Path) -> Path:
@@ -182,7 +184,7 @@ def gait(cycles: Mapping[str, Mapping[str, Any]], path: str | Path) -> Path:
 
     ``cycles[name]`` = {"group", "label", "hip" (k,), "hip_velocity" (k,)}.
     """
-    plt = _pyplot()
+    plt = pyplot()
     names = list(cycles)
     fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.4), sharex=True, sharey=True)
     reference = cycles.get("fsm")
@@ -196,7 +198,7 @@ def gait(cycles: Mapping[str, Mapping[str, Any]], path: str | Path) -> Path:
         ax.legend(fontsize=7, loc="upper left")
     np.atleast_1d(axes)[0].set_ylabel("hip angular velocity (rad/s)")
     fig.suptitle("Gait phase portraits, nominal ramp (first seconds of one episode)", fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 SUMMARY_BARS = (
@@ -222,7 +224,7 @@ def summary_bars(summary: Mapping[str, Mapping[str, float]], seeds: Mapping[str,
 
     Bars are ``summary``'s means; ``seeds[group][key]`` puts each run's value on its bar as a dot.
     """
-    plt = _pyplot()
+    plt = pyplot()
     groups = [g for g in POLICY_STYLE if g in summary]
     fig, ax = plt.subplots(figsize=(11, 4.3))
     width = 0.8 / len(SUMMARY_BARS)
@@ -237,7 +239,7 @@ def summary_bars(summary: Mapping[str, Mapping[str, float]], seeds: Mapping[str,
     ax.set_ylim(0, 1.2)
     ax.set_title("Every policy on the same cases (PPO bars: mean over seeds; dots: each seed)")
     ax.legend(fontsize=7, loc="upper left", ncols=3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 GAIT_PANELS = (
@@ -257,7 +259,7 @@ def gait_metrics(
 ) -> Path:
     """The gait metrics per policy group on the nominal set (bars: mean over seeds; dots: each seed), with the
     walking criterion's bounds (``evaluate.gait``) as dashed lines."""
-    plt = _pyplot()
+    plt = pyplot()
     groups = [g for g in POLICY_STYLE if g in summary]
     fig, axes = plt.subplots(2, 3, figsize=(12, 6))
     x = np.arange(len(groups))
@@ -273,12 +275,12 @@ def gait_metrics(
         ax.set_title(label, fontsize=9)
     fig.suptitle("Gait on the nominal set: walks alternate legs, keep a foot down, plant it and step out", fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def bench_throughput(bench: Mapping[str, Any], path: str | Path) -> Path:
     """Physics steps/s of batched MJX against batch size, with native MuJoCo drawn across."""
-    plt = _pyplot()
+    plt = pyplot()
     batches = sorted(bench["by_batch"], key=int)
     x = [int(b) for b in batches]
     y = [bench["by_batch"][b]["mjx_physics_steps_per_s"] for b in batches]
@@ -294,14 +296,14 @@ def bench_throughput(bench: Mapping[str, Any], path: str | Path) -> Path:
     ax.set_title(f"{bench['device']}: best MJX / native = {bench['ratio_mjx_to_native']:.2f} at batch {best}", fontsize=10)
     ax.legend(loc="lower right")
     fig.tight_layout()
-    out = _save(fig, path)
+    out = save_figure(fig, path)
     plt.close(fig)
     return out
 
 
 def capacity(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
     """The capacity sweep: success and return, then training speed and memory, against parameter count."""
-    plt = _pyplot()
+    plt = pyplot()
     rows = sorted(rows, key=lambda r: r["policy_parameters"] + r["value_parameters"])
     n = [r["policy_parameters"] + r["value_parameters"] for r in rows]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -329,6 +331,6 @@ def capacity(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
         ax.set_xscale("log")
         ax.set_xlabel("actor + critic parameters")
     fig.tight_layout()
-    out = _save(fig, path)
+    out = save_figure(fig, path)
     plt.close(fig)
     return out

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from walker.plots import _pyplot, _save
+from walker.plots import pyplot, save_figure
 
 METHOD_STYLE = {
     "autodiff": ("autodiff (forward mode, walker's solver)", "tab:blue"),
@@ -33,7 +33,7 @@ def _series(result: Mapping[str, Any], method: str, pick) -> tuple[np.ndarray, n
 
 def gradients(result: Mapping[str, Any], dt: float, path: str | Path) -> Path:
     """Four panels against the horizon: cosine to the reference, relative spread, median norm, seconds per gradient."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
     panels = [
         (axes[0, 0], "cosine to the zeroth-order reference", lambda r: (r.get("cosine") or r.get("reference_self_cosine"))["mean"], False),
@@ -61,12 +61,12 @@ def gradients(result: Mapping[str, Any], dt: float, path: str | Path) -> Path:
     axes[0, 0].legend(fontsize=8, loc="lower left")
     fig.suptitle("Gradient of the distance the clone walks, through MJX's contact dynamics")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def apg_vs_ppo(runs: Mapping[str, Mapping[str, Any]], ppo_curves: Sequence[tuple[np.ndarray, np.ndarray]], path: str | Path) -> Path:
     """Suite walking success against training wall clock: each APG run's end point and PPO from scratch's curves."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for i, (seconds, walking) in enumerate(ppo_curves):
         ax.plot(seconds, walking, color="tab:green", alpha=0.7, label="PPO from scratch (each seed)" if i == 0 else None)
@@ -78,4 +78,4 @@ def apg_vs_ppo(runs: Mapping[str, Mapping[str, Any]], ppo_curves: Sequence[tuple
     ax.legend(fontsize=8)
     ax.set_title("APG through the physics against PPO at equal wall clock")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

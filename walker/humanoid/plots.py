@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from walker.plots import _pyplot, _save
+from walker.plots import pyplot, save_figure
 
 STYLE = {"stand": ("stand (scratch)", "#555555"), "curriculum": ("walk from stand (curriculum)", "#d62728"),
          "scratch": ("walk from scratch", "#2ca02c"), "held_pose": ("held pose (action 0)", "#999999")}
@@ -20,7 +20,7 @@ def sample_efficiency_plot(runs: Mapping[str, dict], threshold: float, path: str
 
     ``runs``: stage name (``stand``, ``walk@<variant>-<seed>``) -> the PPO stage's metrics (with its ``history``).
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, (ax_stand, ax_walk) = plt.subplots(1, 2, figsize=(11, 4))
     stand = runs["stand"]
     steps = [h["env_steps"] for h in stand["history"]]
@@ -42,7 +42,7 @@ def sample_efficiency_plot(runs: Mapping[str, dict], threshold: float, path: str
     ax_walk.set(title="walk: sustained walk on the pushed set", xlabel="env steps", ylabel="success", ylim=(-0.02, 1.02))
     ax_walk.legend(fontsize=8)
     ax_stand.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def push_robustness_plot(episodes: Mapping[str, Mapping[str, dict]], path: str | Path, bins: int = 6) -> Path:
@@ -51,7 +51,7 @@ def push_robustness_plot(episodes: Mapping[str, Mapping[str, dict]], path: str |
 
     ``episodes``: task -> policy name -> per-episode ``success`` and ``push_impulse_ns`` lists.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, task in zip(axes, ("stand", "walk")):
         groups: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
@@ -70,7 +70,7 @@ def push_robustness_plot(episodes: Mapping[str, Mapping[str, dict]], path: str |
             ax.plot(centres, rate, "o-", color=colour, label=label)
         ax.set(title=f"{task} set: success by push", xlabel="push impulse on the torso (N s, + = forward)", ylabel="success", ylim=(-0.02, 1.02))
         ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def report_markdown(evaluation: dict[str, Any]) -> str:

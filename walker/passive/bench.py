@@ -15,9 +15,9 @@ import numpy as np
 
 from walker.bench import (
     GaitSample,
-    _max_gap,
     device_description,
     env_control,
+    max_gap,
     mjx_by_batch,
     mjx_physics,
     native_physics,
@@ -62,7 +62,7 @@ def gait_sample(params: Params, n: int, physics_steps: int) -> GaitSample:
     return GaitSample(np.array(qpos), np.array(qvel), np.array(ctrl))
 
 
-def _native_fsm_gait(params: Params, w: WalkerConfig, qpos: np.ndarray, qvel: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def native_fsm_gait(params: Params, w: WalkerConfig, qpos: np.ndarray, qvel: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """Native FSM episodes from given starts: torso x (steps+1, n) and (pitch, hip) (steps, n, 2).
 
     An episode that falls early is held at its last state, so the drift it shows is the fall's.
@@ -94,14 +94,14 @@ def fsm_drift(params: Params, setting: SolverSetting, reference: SolverSetting, 
     rollout_fn = make_rollout(env, fsm_policy(params.fsm, env), steps)
     traj = run_rollouts(rollout_fn, nominal_conditions(cases, w), seed, cases, label=f"drift {setting.solver}")
     qpos, qvel = start_states(env, seed, cases)
-    x_native, angles_native = _native_fsm_gait(params, w, qpos, qvel, steps)
-    x_ref, angles_ref = _native_fsm_gait(params, with_solver(w, reference), qpos, qvel, steps)
+    x_native, angles_native = native_fsm_gait(params, w, qpos, qvel, steps)
+    x_ref, angles_ref = native_fsm_gait(params, with_solver(w, reference), qpos, qvel, steps)
     mjx_angles = traj.obs[:, :, [OBS_PITCH, OBS_HIP]]
     return {
-        "mjx_vs_native_x_m": _max_gap(traj.x, x_native),
-        "mjx_vs_native_angle_rad": _max_gap(mjx_angles, angles_native),
-        "setting_vs_reference_x_m": _max_gap(x_native, x_ref),
-        "setting_vs_reference_angle_rad": _max_gap(angles_native, angles_ref),
+        "mjx_vs_native_x_m": max_gap(traj.x, x_native),
+        "mjx_vs_native_angle_rad": max_gap(mjx_angles, angles_native),
+        "setting_vs_reference_x_m": max_gap(x_native, x_ref),
+        "setting_vs_reference_angle_rad": max_gap(angles_native, angles_ref),
     }
 
 

@@ -21,6 +21,7 @@ from walker.config import ConfigError
 from walker.critic import load_critic
 from walker.io import atomic_dir, write_json, write_text
 from walker.passive.bench import gait_sample
+from walker.passive.env import PassiveWalkerEnv
 from walker.passive.native import PolicyController, native_rollouts
 from walker.policy import POLICY_FILENAME, PolicyFile, load_policy, save_policy
 from walker.ppo import PpoRun
@@ -94,19 +95,21 @@ def _train_on_backend(params: BackendsParams, bc_dir: str, critic_dir: str, mode
     wall = time.time() - start
     policy = dataclasses.replace(policy, metadata={"source": "ppo", "backend": name, "seed": seed, "env_steps": int(env_steps)})
     save_policy(policy, models_dir / name / POLICY_FILENAME)
+    mjx_env = backend_env(params, MJX)
     on_backend = success_row(params, backend_env(params, name), policy, f"ppo trained on {name}")["suite"]
-    on_mjx = success_row(params, backend_env(params, MJX), policy, f"ppo trained on {name}")["suite"]
+    on_mjx = success_row(params, mjx_env, policy, f"ppo trained on {name}")["suite"]
     return {"backend": name, "env_steps": int(env_steps), "wall_clock_s": wall, "seed": seed,
-            "on_backend": on_backend, "on_mjx": on_mjx, "native": _native_suite(params, policy)}
+            "on_backend": on_backend, "on_mjx": on_mjx, "native": _native_suite(params, mjx_env, policy)}
 
 
-def _native_suite(params: BackendsParams, policy: PolicyFile) -> dict[str, Any]:
-    """``policy`` in native MuJoCo on ``walker``'s own model, over the table's suite episodes and their MJX start states."""
+def _native_suite(params: BackendsParams, mjx_env: PassiveWalkerEnv, policy: PolicyFile) -> dict[str, Any]:
+    """``policy`` in native MuJoCo on ``walker``'s own model, over the table's suite episodes and their start states on
+    ``mjx_env`` (the MJX env of ``walker``)."""
     w, ev = params.walker, params.evaluate
     conditions, seed = evaluation_sets(params)["suite"]
-    qpos, qvel = start_states(backend_env(params, MJX), seed, len(conditions))
+    qpos, qvel = start_states(mjx_env, seed, len(conditions))
     batch = native_rollouts(w, PolicyController(policy), conditions.as_array(), qpos, qvel, ev.native_workers, horizon_steps(w, ev))
-    body = backend_env(params, MJX).foot_model
+    body = mjx_env.foot_model
     m = episode_metrics(batch.obs, batch.alive, batch.fell, batch.x, batch.work, batch.mass, w.control_dt, ev, body)
     out = mean_metrics(m)
     out["nonfinite_episodes"] = int((~np.isfinite(batch.x).all(axis=0)).sum())

@@ -11,6 +11,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from walker.humanoid import task
 from walker.humanoid.config import HUMANOID_PARAMS_FILE, HumanoidParams
 from walker.humanoid.env import HumanoidEnv
 from walker.humanoid.native import native_rollouts
@@ -25,7 +26,7 @@ PARAMS = ({HUMANOID_PARAMS_FILE: ("humanoid", "evaluate", "seeds")},)
 
 def held_pose() -> Policy:
     """The baseline: action 0 at every step, i.e. the servos hold the standing pose (a statue)."""
-    return Policy(name="held pose", params=(), init=lambda params, obs: (), step=lambda params, carry, obs: (carry, jnp.zeros(21)))
+    return Policy(name="held pose", params=(), init=lambda params, obs: (), step=lambda params, carry, obs: (carry, jnp.zeros(task.ACTION_SIZE)))
 
 
 def _episodes(metrics: Any, conditions: Any) -> dict[str, list]:
