@@ -31,18 +31,21 @@ def params():
 
 
 @pytest.fixture(scope="session")
-def physics_params(params):
-    """params.yaml with the physics studies' blocks of physics/params.yaml (``backends``, ``gradients``, ``apg``)."""
-    import dataclasses
-
+def apg_params(params):
+    """params.yaml with the APG runs' blocks of physics/params.yaml (``apg``, and ``gradients`` for its finite differences)."""
     from walker.apg import ApgParams
-    from walker.backend_table import BackendsConfig, BackendsParams
     from walker.config import load_study
 
-    apg = load_study(ApgParams, params, REPO / "physics" / "params.yaml")
-    backends = load_study(BackendsParams, params, REPO / "physics" / "params.yaml").backends
-    assert isinstance(backends, BackendsConfig) and dataclasses.is_dataclass(apg)
-    return apg, backends
+    return load_study(ApgParams, params, REPO / "physics" / "params.yaml")
+
+
+@pytest.fixture(scope="session")
+def backends_config(params):
+    """Block ``backends`` of physics/params.yaml, checked against params.yaml."""
+    from walker.backend_table import BackendsParams
+    from walker.config import load_study
+
+    return load_study(BackendsParams, params, REPO / "physics" / "params.yaml").backends
 
 
 @pytest.fixture(scope="session")

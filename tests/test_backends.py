@@ -24,11 +24,11 @@ def backend_walker(params, backends, name: str):
 
 
 @pytest.fixture(scope="module", params=BRAX_PIPELINES)
-def backend_env(request, params, physics_params):
+def backend_env(request, params, backends_config):
     from walker.passive.backends import make_env
     from walker.passive.system import build_system
 
-    w = backend_walker(params, physics_params[1], request.param)
+    w = backend_walker(params, backends_config, request.param)
     env = make_env(build_system(w), w)
     return env, jax.jit(env.reset), jax.jit(env.step)
 
@@ -68,12 +68,12 @@ def test_reset_starts_where_the_mjx_env_starts(backend_env, mjx_env):
     np.testing.assert_allclose(reset(key).obs, mjx_env.reset(key).obs, atol=1e-5)
 
 
-def test_push_adds_the_expected_momentum(params, physics_params):
+def test_push_adds_the_expected_momentum(params, backends_config):
     """3 N s along the ramp over 0.1 s: the generalized walker gains about impulse / mass, as on MJX."""
     from walker.passive.backends import make_env
     from walker.passive.system import build_system
 
-    w = backend_walker(params, physics_params[1], "generalized")
+    w = backend_walker(params, backends_config, "generalized")
     env = make_env(build_system(w), w)
     step = jax.jit(env.step)
     start = env.reset(jax.random.PRNGKey(2))

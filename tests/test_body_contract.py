@@ -1,5 +1,5 @@
 """Every body plugin (``walker/<body>/plugin.py``'s ``BODY``) through the same checks: the contract of
-:class:`walker.plugin.Body` that the shared machinery relies on. A new body adds itself to :data:`BODIES`."""
+:class:`walker.plugin.Body` that the shared machinery relies on. A new body adds its plugin to :data:`test_dvc_deps.BODY_PLUGINS`."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from test_dvc_deps import BODY_PLUGINS
+
 from walker.conditions import CONDITION_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
-BODIES = ("walker.passive.plugin", "walker.humanoid.plugin")
 
 
-@pytest.fixture(scope="module", params=BODIES, ids=lambda m: m.split(".")[1])
+@pytest.fixture(scope="module", params=BODY_PLUGINS, ids=lambda m: m.split(".")[1])
 def body(request):
     return importlib.import_module(request.param).BODY
 

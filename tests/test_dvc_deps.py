@@ -192,6 +192,7 @@ def test_editing_a_studys_block_reruns_only_that_study():
 
 
 BODY_PLUGINS = ("walker.passive.plugin", "walker.humanoid.plugin")
+"""Every body's plugin module (its ``BODY``): the model-file deps here and tests/test_body_contract.py run over these."""
 
 
 @pytest.mark.parametrize(("pipeline", "name"), CASES, ids=[f"{p.parent.name}:{n}" for p, n in CASES])

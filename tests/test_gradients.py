@@ -39,14 +39,14 @@ def clone(params):
 
 
 @pytest.fixture(scope="module")
-def gradient_pair(mjx_env, clone, params, physics_params):
+def gradient_pair(mjx_env, clone, params, apg_params):
     """Forward-mode autodiff and the finite-difference VJP of the 3-control-step distance, as functions of the start."""
     from walker.passive.env import PassiveWalkerEnv
 
     directions = parameter_directions(clone, 4, seed=0)
     zero = jnp.zeros(directions.shape[0] + STATE_SIZE)
     autodiff = jax.jit(lambda q, v: jax.jacfwd(distance_objective(mjx_env, clone, directions, 3))(zero, q, v))
-    fd_env = PassiveWalkerEnv(mjx_env.sys, mjx_env.cfg, physics_step=finite_difference_step(physics_params[0].gradients.fd_step))
+    fd_env = PassiveWalkerEnv(mjx_env.sys, mjx_env.cfg, physics_step=finite_difference_step(apg_params.gradients.fd_step))
     fd = jax.jit(lambda q, v: jax.grad(distance_objective(fd_env, clone, directions, 3))(zero, q, v))
     return autodiff, fd
 
@@ -68,11 +68,11 @@ def test_both_are_finite_in_contact(gradient_pair, mjx_env):
     assert np.linalg.norm(a) > 0 and np.linalg.norm(f) > 0
 
 
-def test_finite_difference_step_is_mjx_step_forward(mjx_env, params, physics_params):
+def test_finite_difference_step_is_mjx_step_forward(mjx_env, params, apg_params):
     from mujoco import mjx
 
     data = mjx_env.reset(jax.random.PRNGKey(2)).pipeline_state
-    step = finite_difference_step(physics_params[0].gradients.fd_step)
+    step = finite_difference_step(apg_params.gradients.fd_step)
     np.testing.assert_array_equal(step(mjx_env.sys, data).qpos, mjx.step(mjx_env.sys, data).qpos)
 
 
