@@ -23,7 +23,8 @@ def test_default_params_load(raw):
     params = params_from_dict(raw)
     assert params.walker.n_substeps == 4
     assert params.walker.episode_steps == 500
-    assert params.walker.reward.weights.forward == raw["walker"]["reward"]["presets"]["walk"]["forward"]
+    preset = raw["walker"]["reward"]["preset"]
+    assert params.walker.reward.weights.flight == raw["walker"]["reward"]["presets"][preset]["flight"]
 
 
 def _set(data, dotted, value):

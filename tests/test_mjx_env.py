@@ -32,8 +32,9 @@ def test_the_flight_term_counts_steps_with_no_foot_on_the_ramp(params, mjx_env, 
 
     cfg = params.walker
     grounded = dataclasses.replace(cfg, reward=dataclasses.replace(cfg.reward, preset="walk_grounded"))
+    running = dataclasses.replace(cfg, reward=dataclasses.replace(cfg.reward, preset="walk"))
     weight = grounded.reward.weights.flight
-    assert weight > 0 and cfg.reward.weights.flight == 0  # the wide runs' preset pays for it, the default does not
+    assert weight > 0 and running.reward.weights.flight == 0  # the race's preset charges flight, the old one did not
     obs = np.zeros(task.OBS_SIZE, np.float32)
     obs[task.OBS_HEIGHT] = 1.2
     for left, right, expected in ((0.0, 0.1, 0.0), (0.1, -0.002, 0.0), (0.01, 0.02, -1.0)):
