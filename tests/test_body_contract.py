@@ -11,7 +11,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
-
 from test_dvc_deps import BODY_PLUGINS
 
 from walker.conditions import CONDITION_KEYS

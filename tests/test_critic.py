@@ -63,10 +63,11 @@ def test_brax_reads_the_critic_as_its_value_network(params, mjx_env):
     """Brax's value network with the critic's parameters gives the MLP's output on normalised observations."""
     import jax.numpy as jnp
     from brax.training.acme import running_statistics
-
     from test_ppo import random_policy
+
     from walker.activations import activation_fn
-    from walker.ppo import network_factory, normalizer_from_policy
+    from walker.brax_actor import normalizer_from_policy
+    from walker.ppo import network_factory
 
     cfg = dataclasses.replace(params.ppo, value_hidden_sizes=(8, 8))
     policy = random_policy(3, sizes=(18, *cfg.policy_hidden_sizes, 3), activation=cfg.activation)

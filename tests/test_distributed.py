@@ -4,10 +4,9 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 

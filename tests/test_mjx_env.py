@@ -73,8 +73,8 @@ def test_long_fsm_rollout_has_no_nans_and_walks(fsm_trajectories):
 
 
 def test_same_key_same_trajectory(fsm_rollout, fixture_conditions, fsm_trajectories):
-    from walker.rollout import run_rollouts
     from tests.conftest import ROLLOUT_SEED
+    from walker.rollout import run_rollouts
 
     again = run_rollouts(fsm_rollout, fixture_conditions, ROLLOUT_SEED, batch=4, label="test")
     np.testing.assert_array_equal(again.obs, fsm_trajectories.obs)

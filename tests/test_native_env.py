@@ -102,9 +102,9 @@ def test_native_rollouts_replay_the_mjx_cases(mjx_env, fsm_trajectories, fixture
     """The transfer check's plumbing: the same starts and conditions as the MJX rollout give the same outcomes,
     and splitting the episodes across worker processes changes nothing."""
     from tests.conftest import ROLLOUT_SEED
+    from walker.passive.native import FsmController, native_rollouts
     from walker.protocol import episode_metrics
     from walker.rollout import start_states
-    from walker.passive.native import FsmController, native_rollouts
 
     qpos, qvel = start_states(mjx_env, ROLLOUT_SEED, len(fixture_conditions))
     np.testing.assert_allclose(fsm_trajectories.x[0], qpos[:, 0], atol=1e-6)

@@ -14,17 +14,10 @@ from brax.training.agents.ppo import networks as ppo_networks
 
 from tests.conftest import REPO
 from tests.test_policy import random_policy
+from walker.brax_actor import brax_policy_params, normalizer_from_policy, policy_from_brax
 from walker.passive.env import PassiveWalkerEnv
 from walker.policy import apply
-from walker.ppo import (
-    PpoRun,
-    brax_policy_params,
-    initial_params,
-    eval_grid,
-    network_factory,
-    normalizer_from_policy,
-    policy_from_brax,
-)
+from walker.ppo import PpoRun, eval_grid, initial_params, network_factory
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +105,9 @@ class NanRewardEnv(PassiveWalkerEnv):
 
 
 def test_diverging_run_stops_with_a_clear_error_and_writes_nothing(params, tiny_ppo, tmp_path, monkeypatch):
-    from walker.stages import ppo as ppo_stage
     from walker.errors import TrainingDiverged
     from walker.passive.system import build_system, save_system
+    from walker.stages import ppo as ppo_stage
 
     short = dataclasses.replace(params.walker, episode_seconds=0.2)
     p = dataclasses.replace(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from walker.summary import SUMMARY_KEYS, censored_median, pooled, race_entry, race_ratio, sample_efficiency, steps_to_reach, summary
+from walker.scored_run import steps_to_reach
+from walker.summary import SUMMARY_KEYS, censored_median, pooled, race_entry, race_ratio, sample_efficiency, summary
 
 
 def _run(value: float) -> dict:

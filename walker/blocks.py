@@ -25,7 +25,6 @@ class ConditionRanges:
     push_duration_s: float = field("how long the push lasts (s)", range=(0.01, 1.0))
 
 
-
 @dataclasses.dataclass(frozen=True)
 class DemosConfig:
     """FSM demonstrations (block `demos`)."""
@@ -115,8 +114,6 @@ class ReportConfig:
     keyframe_hz: float = field("keyframes per simulated second in the MJCF export; must divide walker.control_hz", range=(0.1, 1000.0))
 
 
-
-
 @dataclasses.dataclass(frozen=True)
 class FitConfig:
     """How an MLP is fitted by minibatch regression (walker.bc.fit): shared by blocks `bc` and `critic`."""
@@ -196,13 +193,7 @@ class PpoConfig:
     )
 
     def __post_init__(self) -> None:
-        overrides = self.variant_overrides or {}
-        for variant, changes in overrides.items():
-            if variant not in PPO_VARIANTS:
-                raise ConfigError(f"ppo.variant_overrides.{variant}: unknown variant; choose from {list(PPO_VARIANTS)}")
-            for key in changes:
-                if key not in PPO_OVERRIDABLE:
-                    raise ConfigError(f"ppo.variant_overrides.{variant}.{key}: cannot differ per variant; allowed keys: {list(PPO_OVERRIDABLE)}")
+        check_variant_overrides("ppo", self.variant_overrides, PPO_VARIANTS, PPO_OVERRIDABLE)
         if self.critic_warmup_steps >= self.num_timesteps > 0:
             raise ConfigError(f"ppo.critic_warmup_steps ({self.critic_warmup_steps}) must be below ppo.num_timesteps ({self.num_timesteps})")
         for key in ("num_envs", "batch_size"):
@@ -229,25 +220,44 @@ class PpoConfig:
 
     def for_variant(self, variant: str) -> "PpoConfig":
         """This block with ``variant_overrides[variant]`` applied (and checked again); raises ConfigError for an unknown variant."""
-        if variant not in PPO_VARIANTS:
-            raise ConfigError(f"unknown PPO variant '{variant}'; choose one of {list(PPO_VARIANTS)}")
-        changes = dict((self.variant_overrides or {}).get(variant, {}))
-        if not changes:
-            return self
-        fields = {f.name: f for f in dataclasses.fields(self)}
-        hints = typing.get_type_hints(PpoConfig)
-        typed = {}
-        for key, value in changes.items():
-            where = f"ppo.variant_overrides.{variant}.{key}"
-            if hints[key] is int:
-                if not float(value).is_integer():
-                    raise ConfigError(f"{where}: expected an integer, got {value}")
-                value = int(value)
-            typed[key] = convert(value, hints[key], where, fields[key].metadata)
-        try:
-            return dataclasses.replace(self, **typed)
-        except ConfigError as err:
-            raise ConfigError(f"ppo.variant_overrides.{variant}: {err}") from err
+        return with_variant_overrides(self, "ppo", PPO_VARIANTS, variant)
+
+
+def check_variant_overrides(block: str, overrides: dict[str, dict[str, float]] | None, variants: tuple[str, ...], allowed: tuple[str, ...]) -> None:
+    """Raise ConfigError, naming ``<block>.variant_overrides.<variant>.<key>``, for an unknown variant or a key that may not differ."""
+    for variant, changes in (overrides or {}).items():
+        if variant not in variants:
+            raise ConfigError(f"{block}.variant_overrides.{variant}: unknown variant; choose from {list(variants)}")
+        for key in changes:
+            if key not in allowed:
+                raise ConfigError(f"{block}.variant_overrides.{variant}.{key}: cannot differ per variant; allowed keys: {list(allowed)}")
+
+
+Block = typing.TypeVar("Block")
+
+
+def with_variant_overrides(config: Block, block: str, variants: tuple[str, ...], variant: str) -> Block:
+    """``config`` (a learner's block with a ``variant_overrides`` field) with its overrides for ``variant`` applied and checked
+    again; raises ConfigError for an unknown variant."""
+    if variant not in variants:
+        raise ConfigError(f"unknown {block} variant '{variant}'; choose one of {list(variants)}")
+    changes = dict((config.variant_overrides or {}).get(variant, {}))
+    if not changes:
+        return config
+    fields = {f.name: f for f in dataclasses.fields(config)}
+    hints = typing.get_type_hints(type(config))
+    typed = {}
+    for key, value in changes.items():
+        where = f"{block}.variant_overrides.{variant}.{key}"
+        if hints[key] is int:
+            if not float(value).is_integer():
+                raise ConfigError(f"{where}: expected an integer, got {value}")
+            value = int(value)
+        typed[key] = convert(value, hints[key], where, fields[key].metadata)
+    try:
+        return dataclasses.replace(config, **typed)
+    except ConfigError as err:
+        raise ConfigError(f"{block}.variant_overrides.{variant}: {err}") from err
 
 
 PPO_OVERRIDABLE = (
@@ -255,6 +265,59 @@ PPO_OVERRIDABLE = (
     "gae_lambda", "clipping_epsilon", "reward_scaling", "max_grad_norm", "num_envs",
 )
 """The ``ppo`` settings a variant may set for itself (``ppo.variant_overrides``): optimisation, not the network or the budget."""
+
+
+SAC_VARIANTS = ("scratch", "demos")
+"""The SAC stage's variants: fresh, or the actor and normaliser from the clone with the FSM's demonstrations in the
+replay buffer, sampled alongside the online data (RLPD, Ball et al. 2023)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SacConfig:
+    """Brax SAC, the off-policy learner of the race, shared by its variants (block `sac`).
+
+    Scored on ``ppo.eval_every_steps``'s grid, on the suite, like every PPO run. Each training step every one of
+    ``num_envs`` environments takes one step, then ``grad_updates_per_step`` gradient updates of ``batch_size``
+    transitions follow: ``grad_updates_per_step / num_envs`` updates per env step.
+    """
+
+    num_timesteps: int = field("env steps per run (a multiple of ppo.eval_every_steps)", range=(0, 10**10))
+    num_envs: int = field("parallel training environments (every episode a fresh start, push and condition)", range=(1, 65536))
+    batch_size: int = field("transitions per gradient update", range=(1, 65536))
+    grad_updates_per_step: int = field("gradient updates per training step (one env step of every environment)", range=(1, 100_000))
+    learning_rate: float = field("Adam learning rate of actor and critic (Brax's temperature has its own, 3e-4)", range=(1e-9, 1.0))
+    discounting: float = field("discount factor per control step", range=(0.0, 1.0))
+    reward_scaling: float = field("multiplier on rewards in the critic's target", range=(1e-6, 1e6))
+    tau: float = field("Polyak rate of the target critic", range=(0.0, 1.0))
+    max_replay_size: int = field("online transitions the replay buffer keeps; 0 = every transition of the run", range=(0, 10**10))
+    policy_hidden_sizes: tuple[int, ...] = field("actor hidden widths; must equal bc.hidden_sizes so `demos` can start from the clone", range=(1, 4096))
+    q_hidden_sizes: tuple[int, ...] = field("hidden widths of each of the two Q networks", range=(1, 4096))
+    q_layer_norm: bool = field("LayerNorm after each hidden layer of the Q networks (MuJoCo Playground's SAC configs, RLPD)")
+    activation: str = field("activation of actor and critics; must equal bc.activation", choices=ACTIVATIONS)
+    init_alpha: float = field("entropy temperature at the start (then tuned towards Brax's target entropy, -action_size)", range=(1e-9, 1e6))
+    init_action_std: float = field("demos variant: initial exploration std (pre-tanh) of the clone-seeded actor", range=(0.002, 5.0))
+    normalizer_count: int = field("demos variant: observations the clone's normaliser counts as; large keeps it nearly fixed", range=(1, 2**40))
+    demo_fraction: float = field("demos variant: share of every gradient batch drawn from the demonstrations (RLPD: 0.5)", range=(0.0, 1.0))
+    devices: int = field("XLA devices SAC spreads its environments and batches over (one per CPU core up to this many); fixed, so a host with more cores computes the same bits", range=(1, 4096))
+    variant_overrides: dict[str, dict[str, float]] = field(
+        "per variant (scratch, demos), settings of this block that differ for it, e.g. {demos: {init_alpha: 0.01}}", default=None
+    )
+
+    def __post_init__(self) -> None:
+        check_variant_overrides("sac", self.variant_overrides, SAC_VARIANTS, SAC_OVERRIDABLE)
+        for key in ("num_envs", "batch_size"):
+            if getattr(self, key) % self.devices:
+                raise ConfigError(f"sac.{key} ({getattr(self, key)}) must be a multiple of sac.devices ({self.devices}): each device gets an equal share")
+        if 0 < self.max_replay_size < self.num_envs:
+            raise ConfigError(f"sac.max_replay_size ({self.max_replay_size}) must hold at least one training step's transitions, sac.num_envs ({self.num_envs})")
+
+    def for_variant(self, variant: str) -> "SacConfig":
+        """This block with ``variant_overrides[variant]`` applied (and checked again); raises ConfigError for an unknown variant."""
+        return with_variant_overrides(self, "sac", SAC_VARIANTS, variant)
+
+
+SAC_OVERRIDABLE = ("learning_rate", "batch_size", "grad_updates_per_step", "discounting", "reward_scaling", "tau", "init_alpha", "num_envs", "demo_fraction")
+"""The ``sac`` settings a variant may set for itself (``sac.variant_overrides``): optimisation, not the network or the budget."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from walker.errors import TrainingDiverged
-from walker.rollout import CONDITION_NAMES, Conditions, Trajectories
 from walker.io import atomic_path
+from walker.rollout import CONDITION_NAMES, Conditions, Trajectories
 
 
 @dataclasses.dataclass(frozen=True)

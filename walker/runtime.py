@@ -61,7 +61,6 @@ def use_all_cpu_cores() -> int:
     MuJoCo on all cores. Only the CPU platform is affected (a GPU stays one
     device). XLA reads the flag when JAX starts: call this before importing jax.
     """
-    import sys
 
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_force_host_platform_device_count" in flags:  # the user's choice
@@ -104,7 +103,6 @@ def quiet_logs() -> None:
     import importlib.util
     import io
     import sys
-
     import warnings
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -48,12 +48,6 @@ def pooled(runs: Sequence[Mapping[str, float | None]], keys: Sequence[str] = SUM
     return out
 
 
-def steps_to_reach(history: Sequence[tuple[int, float]], threshold: float) -> int | None:
-    """First env-step count at which the success rate in ``history`` (step, success) reached ``threshold``
-    (None if never: the run is censored at its budget)."""
-    return next((step for step, success in history if success >= threshold), None)
-
-
 CRITERIA = {"success": "steps_to_success_threshold", "walking": "steps_to_walking_threshold"}
 """The race's two finishing lines: suite success, and suite walking success, reaching ``evaluate.success_threshold``."""
 

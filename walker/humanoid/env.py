@@ -22,11 +22,11 @@ from brax.envs.base import Env, State
 from brax.io import mjcf
 from mujoco import mjx
 
+from walker import conditions
 from walker.gait import FootModel
 from walker.humanoid import task
 from walker.humanoid.config import HumanoidConfig
 from walker.humanoid.model import load_humanoid_model
-from walker import conditions
 
 
 def build_humanoid_system(cfg: HumanoidConfig) -> base.System:

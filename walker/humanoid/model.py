@@ -6,11 +6,11 @@ from pathlib import Path
 
 import mujoco
 
+from walker.conditions import pitched_gravity
 from walker.config import ConfigError
 from walker.humanoid.config import HumanoidConfig
 from walker.humanoid.task import ACTION_SIZE, FOOT_BODIES
 from walker.io import REPO_ROOT
-from walker.conditions import pitched_gravity
 
 SOLVERS = {"newton": mujoco.mjtSolver.mjSOL_NEWTON, "cg": mujoco.mjtSolver.mjSOL_CG}
 

@@ -17,10 +17,10 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
+from walker.conditions import condition_native_model, nominal_of
 from walker.humanoid import task
 from walker.humanoid.config import HUMANOID_PARAMS_FILE, HumanoidConfig, load_humanoid_params
 from walker.humanoid.model import load_humanoid_model
-from walker.conditions import condition_native_model, nominal_of
 from walker.policy import PolicyFile, apply, as_numpy
 from walker.rollout import Conditions, Trajectories
 

@@ -18,7 +18,7 @@ from walker.policy import POLICY_FILENAME, load_policy, save_policy
 from walker.ppo import PpoRun
 from walker.ppo import train as ppo_train
 from walker.runtime import track_compiles
-from walker.summary import steps_to_reach
+from walker.scored_run import steps_to_reach
 
 VARIANTS = ("curriculum", "scratch")
 """A walk run starts from the stand policy (curriculum) or fresh (scratch); the stand run is always fresh."""

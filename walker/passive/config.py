@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 from walker.blocks import (
+    SAC_VARIANTS,
     AdrConfig,
     AdrLimits,
     BcConfig,
@@ -20,6 +21,7 @@ from walker.blocks import (
     EvaluateConfig,
     PpoConfig,
     ReportConfig,
+    SacConfig,
     SolverSetting,
 )
 from walker.config import ConfigError, build, field, load
@@ -64,7 +66,6 @@ class StartConfig:
     qvel: tuple[float, float, float, float, float, float] = field("joint velocities (rootx, rootz, pitch, knee_left, hip, knee_right)")
     angle_noise: float = field("half-width of uniform noise on pitch and hip (rad)", range=(0.0, 0.2))
     velocity_noise: float = field("half-width of uniform noise on each joint velocity", range=(0.0, 1.0))
-
 
 
 BRAX_PIPELINES = ("generalized", "positional", "spring")
@@ -131,7 +132,6 @@ class FsmConfig:
             raise ConfigError(f"fsm.min_step_angle ({self.min_step_angle}) must not exceed fsm.max_step_angle ({self.max_step_angle})")
 
 
-
 @dataclasses.dataclass(frozen=True)
 class BenchConfig:
     """Throughput benchmarks and the solver table (block `bench`; stages `bench` and `solvers`)."""
@@ -149,7 +149,6 @@ class BenchConfig:
     drift_cases: int = field("FSM episodes (nominal starts) the drift is averaged over", range=(1, 10_000))
 
 
-
 @dataclasses.dataclass(frozen=True)
 class Params:
     """The whole ``params.yaml``."""
@@ -162,7 +161,8 @@ class Params:
     critic: CriticConfig = field("offline critic stage")
     ppo: PpoConfig = field("PPO stages")
     adr: AdrConfig = field("wide PPO stages: automatic domain randomisation from the BC-seeded PPO policies")
-    seeds: tuple[int, ...] = field("training seeds (one PPO run per variant and seed)", range=(0, 2**31 - 1))
+    sac: SacConfig = field("SAC stages: the off-policy learner of the race, from scratch and with the demonstrations in its replay buffer")
+    seeds: tuple[int, ...] = field("training seeds (one run per learner, variant and seed)", range=(0, 2**31 - 1))
     report: ReportConfig = field("report stage: videos and keyframes")
     bench: BenchConfig = field("benchmarks and the solver table")
 
@@ -174,12 +174,28 @@ class Params:
                 "so the bc variant can start from the cloned policy"
             )
         self._check_adr()
+        self._check_sac()
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError(f"seeds: {list(self.seeds)} has duplicates")
         for key, rate in (("report.video_fps", self.report.video_fps), ("report.keyframe_hz", self.report.keyframe_hz)):
             ratio = self.walker.control_hz / rate
             if abs(ratio - round(ratio)) > 1e-6:
                 raise ConfigError(f"{key}: {rate:g} must divide walker.control_hz = {self.walker.control_hz:g}")
+
+    def _check_sac(self) -> None:
+        if tuple(self.sac.policy_hidden_sizes) != tuple(self.bc.hidden_sizes) or self.sac.activation != self.bc.activation:
+            raise ConfigError(
+                f"sac.policy_hidden_sizes {list(self.sac.policy_hidden_sizes)} and sac.activation '{self.sac.activation}' "
+                f"must equal bc.hidden_sizes {list(self.bc.hidden_sizes)} and bc.activation '{self.bc.activation}', "
+                "so the demos variant can start from the cloned policy"
+            )
+        grid = self.ppo.eval_every_steps
+        if self.sac.num_timesteps % grid:
+            raise ConfigError(f"sac.num_timesteps ({self.sac.num_timesteps}) must be a multiple of ppo.eval_every_steps ({grid}): one step grid for every learner")
+        for variant in SAC_VARIANTS:
+            envs = self.sac.for_variant(variant).num_envs
+            if grid % envs:
+                raise ConfigError(f"ppo.eval_every_steps ({grid}) must be a multiple of sac.num_envs ({envs}, variant {variant}), so SAC is scored on the same grid")
 
     def _check_adr(self) -> None:
         per_iteration = self.ppo.env_steps_per_training_step
@@ -196,7 +212,6 @@ class Params:
                 raise ConfigError(
                     f"adr.limits.{name} [{limit.low}, {limit.high}] must contain ppo.randomization.{name} [{start.low}, {start.high}], where ADR starts"
                 )
-
 
 
 def params_from_dict(data: object) -> Params:

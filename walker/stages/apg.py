@@ -31,13 +31,13 @@ from walker.activations import activation_fn
 from walker.apg import APG_METHODS, ApgParams
 from walker.autoreset import wrap_for_training
 from walker.blocks import SolverSetting
+from walker.brax_actor import check_finite, policy_from_brax
 from walker.errors import TrainingDiverged
 from walker.gradients import finite_difference_step, with_solver
 from walker.io import atomic_dir, write_json
 from walker.passive.env import PassiveWalkerEnv
 from walker.passive.system import load_system
 from walker.policy import POLICY_FILENAME, save_policy
-from walker.ppo import check_finite, policy_from_brax
 from walker.protocol import suite_scorer
 from walker.runtime import track_compiles
 

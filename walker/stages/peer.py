@@ -19,7 +19,7 @@ from walker.passive.system import load_system
 from walker.peer import PEER_PARAMS_FILE, PeerConfig, train_sb3_ppo
 from walker.policy import POLICY_FILENAME, PolicyFile, save_policy
 from walker.protocol import suite_scorer
-from walker.summary import steps_to_reach
+from walker.scored_run import steps_to_reach
 
 PARAMS = ("walker", "evaluate.seed", "evaluate.nominal_cases", "evaluate.suite_cases", "evaluate.episode_seconds",
           "evaluate.min_speed_mps", "evaluate.success_threshold", "evaluate.steady", "evaluate.gait", "evaluate.suite",

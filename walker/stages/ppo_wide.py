@@ -27,7 +27,6 @@ from walker.adr import (
 )
 from walker.blocks import PpoConfig
 from walker.critic import CRITIC_FILENAME, CriticFile, load_critic
-from walker.io import atomic_dir, write_json
 from walker.passive.backends import make_env
 from walker.passive.config import Params
 from walker.passive.system import load_system
@@ -36,7 +35,7 @@ from walker.ppo import PpoRun
 from walker.ppo import train as ppo_train
 from walker.protocol import horizon_steps, measure
 from walker.rollout import learned_policy, make_rollout, policy_arrays
-from walker.runtime import track_compiles
+from walker.scored_run import run_in_dirs
 
 PARAMS = ("walker", "evaluate.seed", "evaluate.episode_seconds", "evaluate.min_speed_mps", "evaluate.steady", "evaluate.gait",
           "evaluate.rollout_batch", "evaluate.rollout_devices", "ppo", "adr")
@@ -61,12 +60,7 @@ def load_start(ppo_dir: str, obs_size: int, action_size: int) -> tuple[PolicyFil
 
 def run(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: str, out_json: str, live_dir: str) -> dict:
     """One wide run; the model folder, the dvclive folder and the metrics appear only when it finished."""
-    compiles = track_compiles()
-    with atomic_dir(live_dir) as live_tmp, atomic_dir(out_dir) as model_tmp:
-        metrics = _train(params, seed, system_file, ppo_dir, model_tmp, live_tmp)
-    metrics.update(compile_s=compiles.compile_s, compile_cache_hits=compiles.cache_hits, compile_cache_misses=compiles.cache_misses)
-    write_json(metrics, out_json)
-    return metrics
+    return run_in_dirs(lambda model_dir, live: _train(params, seed, system_file, ppo_dir, model_dir, live), out_dir, live_dir, out_json)
 
 
 def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: Path, live_dir: Path) -> dict:
