@@ -8,7 +8,7 @@ import sys
 
 if __name__ == "__main__":
     params_file, *paths = sys.argv[1:]
-    from walker.runtime import select_gl_backend, quiet_logs
+    from walker.runtime import quiet_logs, select_gl_backend
 
     select_gl_backend()  # before anything imports mujoco
     quiet_logs()

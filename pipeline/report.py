@@ -1,7 +1,8 @@
 """DVC stage `report` (walker.stages.report): plots of the evaluation, videos plus MJCF keyframes of every
 policy kind, and the generated result tables (results/report.md).
 
-Usage: python pipeline/report.py PARAMS_FILE SUMMARY_JSON DETAILS_JSON PPO_RESULTS_DIR PPO_LIVE_DIR WIDE_RESULTS_DIR
+Usage: python pipeline/report.py PARAMS_FILE SUMMARY_JSON DETAILS_JSON PPO_RESULTS_DIR PPO_LIVE_DIR SAC_RESULTS_DIR SAC_LIVE_DIR
+       WIDE_RESULTS_DIR
        BC_MODEL_DIR PPO_MODELS_DIR WIDE_MODELS_DIR PLOTS_DIR VIDEOS_DIR OUT_MARKDOWN TIMING_JSON
 """
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from walker.adr import ADR_FACTORS, RANGES_KEY, SIDES, adr_wrap_env_fn, as_record, boundary_conditions, boundary_success, from_record, ranges_updater, update_ranges
+from walker.adr import (
+    ADR_FACTORS,
+    RANGES_KEY,
+    SIDES,
+    adr_wrap_env_fn,
+    as_record,
+    boundary_conditions,
+    boundary_success,
+    from_record,
+    ranges_updater,
+    update_ranges,
+)
 
 START = np.array([[8.0, 15.0], [-3.0, 3.0], [0.6, 1.2], [0.8, 1.2]])
 LIMITS = np.array([[4.0, 20.0], [-15.0, 15.0], [0.4, 1.4], [0.6, 1.4]])

@@ -125,3 +125,24 @@ def test_demos_keep_episodes_without_a_fall_that_move_even_if_not_yet_steady():
     traj = Trajectories(obs=np.zeros((T, 4, 4)), action=np.zeros((T, 4, 3)), alive=np.ones((T, 4), bool), x=x,
                         work=np.zeros((T, 4)), mass=np.ones(4), fell=fell)
     assert worth_copying(traj, 0.3, dt).tolist() == [True, True, False, False]
+
+
+def test_gait_distribution_counts_the_episodes_that_miss_only_the_step_length(ev):
+    """An episode that succeeds and meets every walking bound but takes steps just under the bound is counted
+    apart (the near misses docs/protocol.md weighs the 0.5 m bound with); the percentiles span the episodes."""
+    from walker.gait import GaitMetrics
+    from walker.protocol import EpisodeMetrics
+    from walker.stages.evaluate import gait_distribution
+
+    n = 4
+    crit = ev.gait
+    gait = GaitMetrics(
+        alternations_hz=np.full(n, 2.0), duty_factor=np.full(n, 0.5), flight_fraction=np.array([0.0, 0.0, 0.9, 0.0]),
+        stance_slip_mps=np.full(n, 0.1), step_length_m=np.array([0.9, crit.min_step_length_m - 0.01, 0.2, np.nan]), froude=np.full(n, 0.5),
+    )
+    success = np.array([True, True, True, False])
+    walking = success & (gait.flight_fraction <= crit.max_flight_fraction) & (np.nan_to_num(gait.step_length_m) >= crit.min_step_length_m)
+    m = EpisodeMetrics(success, walking, np.ones(n), np.ones(n), np.ones(n), np.full(n, 10), gait)
+    out = gait_distribution(m, crit)
+    assert out["walking_but_step_length"] == 0.25  # episode 1 only: episode 2 also flies, episode 3 fell
+    assert out["step_length_m"][0] == pytest.approx(np.percentile([0.9, 0.49, 0.2], 5)) and len(out["froude"]) == 5

@@ -44,6 +44,11 @@ TINY = {
     ("ppo", "unroll_length"): 5,
     ("ppo", "critic_warmup_steps"): 80,
     ("ppo", "value_hidden_sizes"): [16],
+    ("sac", "num_timesteps"): 160,  # scored at 0, 80 and 160 env steps, on ppo.eval_every_steps's grid
+    ("sac", "num_envs"): 4,
+    ("sac", "batch_size"): 8,
+    ("sac", "grad_updates_per_step"): 2,
+    ("sac", "q_hidden_sizes"): [16],
     (None, "seeds"): [0],
     ("evaluate", "sweeps"): {"slope_deg": [10.0, 14.0], "push_impulse_ns": [0.0, 6.0], "cases_per_point": 2},
     ("evaluate", "envelope_map"): {"slope_deg": [10.0, 14.0], "push_impulse_ns": [0.0, 6.0], "cases_per_point": 1, "groups": ["fsm", "ppo_wide"]},
@@ -119,6 +124,7 @@ BENCH_KEYS = (
 SUMMARY_KEYS = ("success_nominal", "success_suite", "success_suite_native", "distance_m", "speed_mps", "cost_of_transport")
 PLOTS = ("sample_efficiency.png", "robustness.png", "gait.png", "summary.png", "adr_ranges.png", "envelope_map.png")
 PPO_RUNS = ("bc-0", "scratch-0")
+SAC_RUNS = ("scratch-0", "demos-0")
 PPO_KEYS = (
     "variant", "seed", "env_steps", "wall_clock_s", "train_steps_per_s", "success_suite_start",
     "success_suite_final", "eval_return_final", "steps_to_success_threshold", "steps_to_walking_threshold", "history",
@@ -269,7 +275,8 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
     _start_humanoid(background, tmp_path_factory)
     first = _run(dvc + ["repro"], root, env)
     _start_physics(background, root, env, tmp_path_factory)
-    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), "ppo_wide@0", "evaluate", "web", "report", "bench", "solvers"):
+    for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), *(f"sac@{run}" for run in SAC_RUNS), "ppo_wide@0", "evaluate",
+                  "web", "report", "bench", "solvers"):
         assert f"Running stage '{stage}'" in first
     assert "capacity" not in first  # a separate pipeline
     web = json.loads((root / "results/web.json").read_text())
@@ -300,6 +307,11 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
         assert f"[ppo {run}] 160/160 env steps" in first  # progress counts to what Brax really takes
         assert load_policy(root / f"models/ppo/{run}").metadata["variant"] == run.split("-")[0]
         assert (root / f"results/ppo_live/{run}/plots/metrics/eval/success_suite.tsv").is_file()
+    for run in SAC_RUNS:  # the off-policy learner on the same grid, the same result keys
+        result = json.loads((root / f"results/sac/{run}.json").read_text())
+        assert set(PPO_KEYS) <= set(result) and [h["env_steps"] for h in result["history"]] == [0, 80, 160]
+        assert load_policy(root / f"models/sac/{run}").metadata["source"] == "sac"
+        assert (result["demo_transitions"] > 0) == run.startswith("demos")
 
     wide = json.loads((root / "results/ppo_wide/wide-0.json").read_text())
     assert wide["env_steps"] == 80 and [h["env_steps"] for h in wide["history"]] == [0, 40, 80]
@@ -320,9 +332,10 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
     for name in ("fsm", "bc", "ppo_bc", "ppo_scratch", "ppo_wide"):
         assert set(SUMMARY_KEYS) <= set(summary[name]), name
     race = summary["sample_efficiency"]
-    assert race["pre_ppo_env_steps"]["bc"] > 0 and race["pre_ppo_env_steps"]["scratch"] == 0  # demos and DAgger charged
+    pre = race["pre_env_steps"]
+    assert pre["ppo_bc"] > 0 and pre["sac_demos"] == pre["ppo_bc"] and pre["ppo_scratch"] == pre["sac_scratch"] == 0  # demos and DAgger charged
     for criterion in ("success", "walking"):
-        assert {"ppo_bc", "ppo_scratch", "ratio_ppo_only", "ratio_charged"} <= set(race[criterion])
+        assert {"ppo_bc", "ppo_scratch", "sac_scratch", "sac_demos", "ratio_ppo_only", "ratio_charged", "best"} <= set(race[criterion])
     for name in PLOTS:
         assert (root / "results/plots" / name).stat().st_size > 10_000, name
     assert "## Per policy group" in (root / "results/report.md").read_text()  # the generated result tables

@@ -32,7 +32,7 @@ def test_pooling_skips_runs_without_a_cost_of_transport():
 
 def _ppo(success: int | None, walking: int | None = None, budget: int = 1000) -> dict:
     return {"steps_to_success_threshold": success, "steps_to_walking_threshold": walking, "env_steps": budget,
-            "wall_clock_s": 10.0, "eval_wall_clock_s": 2.0}
+            "wall_clock_s": 10.0, "eval_wall_clock_s": 2.0, "train_steps_per_s": 50.0}
 
 
 def test_censored_median_never_counts_a_censored_run_as_its_budget():
@@ -45,8 +45,8 @@ def test_censored_median_never_counts_a_censored_run_as_its_budget():
 
 
 def test_race_ratios_ppo_only_and_charged_with_censoring_explicit():
-    runs = {"bc": [_ppo(100, 300), _ppo(300, None), _ppo(200, 500)], "scratch": [_ppo(None), _ppo(600), _ppo(800, 900)]}
-    out = sample_efficiency(runs, {"bc": 50, "scratch": 0}, 0.8)
+    runs = {"ppo_bc": [_ppo(100, 300), _ppo(300, None), _ppo(200, 500)], "ppo_scratch": [_ppo(None), _ppo(600), _ppo(800, 900)]}
+    out = sample_efficiency(runs, {"ppo_bc": 50, "ppo_scratch": 0}, 0.8)
     s = out["success"]
     assert s["ppo_bc"]["steps"] == [100, 300, 200] and s["ppo_bc"]["median_steps"] == 200 and s["ppo_bc"]["reached"] == 3
     assert s["ppo_bc"]["median_charged_steps"] == 250 and s["ppo_bc"]["charged_steps"] == [150, 350, 250]
@@ -58,15 +58,29 @@ def test_race_ratios_ppo_only_and_charged_with_censoring_explicit():
     assert w["ppo_bc"]["median_steps"] == 500 and w["ppo_scratch"]["median_steps"] is None
     assert w["ratio_ppo_only"] == {"value": None, "censored": "baseline", "lower_bound": pytest.approx(1000 / 500)}
     assert w["ratio_charged"]["lower_bound"] == pytest.approx(1000 / 550)
-    both = sample_efficiency({"bc": [_ppo(None)], "scratch": [_ppo(None)]}, {"bc": 50}, 0.8)["success"]
+    both = sample_efficiency({"ppo_bc": [_ppo(None)], "ppo_scratch": [_ppo(None)]}, {"ppo_bc": 50}, 0.8)["success"]
     assert both["ratio_ppo_only"] == {"value": None, "censored": "both", "lower_bound": None}
-    assert out["threshold"] == 0.8 and out["pre_ppo_env_steps"] == {"bc": 50, "scratch": 0}
+    assert out["threshold"] == 0.8 and out["pre_env_steps"] == {"ppo_bc": 50, "ppo_scratch": 0}
+
+
+def test_the_best_curriculum_races_the_best_scratch_learner_charged():
+    """Every race group gets an entry; ``best`` pairs the curriculum and the scratch learner with the lowest charged
+    medians (a censored median loses to any reached one), and training seconds come from each run's rate."""
+    runs = {"ppo_bc": [_ppo(300)] * 3, "ppo_scratch": [_ppo(None)] * 3, "sac_demos": [_ppo(100)] * 3, "sac_scratch": [_ppo(600)] * 3}
+    out = sample_efficiency(runs, {"ppo_bc": 50, "sac_demos": 400}, 0.8)["success"]
+    assert set(runs) <= set(out)
+    best = out["best"]
+    assert best["curriculum"] == "ppo_bc" and best["scratch"] == "sac_scratch"  # 350 charged beats 500; 600 beats censored
+    assert best["ratio_charged"]["value"] == pytest.approx(600 / 350)
+    assert out["sac_demos"]["median_training_seconds"] == pytest.approx(100 / 50.0)
+    with pytest.raises(ValueError, match="not race groups"):
+        sample_efficiency({**runs, "ppo_wide": [_ppo(1)]}, {}, 0.8)
 
 
 def test_summary_has_every_contract_key():
     per_policy = {"fsm": [_run(0.7)], "bc": [_run(0.7)], "ppo_bc": [_run(0.9), _run(1.0)], "ppo_scratch": [_run(0.1), _run(0.9)]}
-    ppo = {v: [_ppo(10)] for v in ("bc", "scratch")}
-    out = summary(per_policy, ppo, {"bc": 5, "scratch": 0}, 0.8)
+    ppo = {g: [_ppo(10)] for g in ("ppo_bc", "ppo_scratch")}
+    out = summary(per_policy, ppo, {"ppo_bc": 5, "ppo_scratch": 0}, 0.8)
     for name in per_policy:
         assert set(SUMMARY_KEYS) <= set(out[name])
     assert "success_suite_std" in out["ppo_bc"]
@@ -77,21 +91,21 @@ def test_summary_has_every_contract_key():
 
 def test_sample_efficiency_refuses_a_missing_variant():
     with pytest.raises(ValueError, match="scratch"):
-        sample_efficiency({"bc": [_ppo(1)]}, {}, 0.8)
+        sample_efficiency({"ppo_bc": [_ppo(1)]}, {}, 0.8)
 
 
 def test_tables_say_censored_not_budget():
     """The race table prints 'not reached (> budget)' and a lower bound, never the budget as a crossing."""
     from walker.tables import peer_markdown, sample_efficiency_table
 
-    runs = {"bc": [_ppo(100, 300), _ppo(300, None), _ppo(200, 500)], "scratch": [_ppo(None), _ppo(600), _ppo(None)]}
-    out = {"sample_efficiency": sample_efficiency(runs, {"bc": 50, "scratch": 0}, 0.8)}
+    runs = {"ppo_bc": [_ppo(100, 300), _ppo(300, None), _ppo(200, 500)], "ppo_scratch": [_ppo(None), _ppo(600), _ppo(None)]}
+    out = {"sample_efficiency": sample_efficiency(runs, {"ppo_bc": 50, "ppo_scratch": 0}, 0.8)}
     text = sample_efficiency_table(out)
     assert "not reached (> 1,000)" in text and "1 of 3" in text
     assert "> 5.00 (PPO from scratch's median run never reached the threshold)" in text  # 1000 / 200, PPO only
     race = {"threshold": 0.8}
     for criterion, key in (("success", "steps_to_success_threshold"), ("walking", "steps_to_walking_threshold")):
-        entries = {"ppo_bc": race_entry(runs["bc"], key, 50), "ppo_scratch": race_entry(runs["scratch"], key),
+        entries = {"ppo_bc": race_entry(runs["ppo_bc"], key, 50), "ppo_scratch": race_entry(runs["ppo_scratch"], key),
                    "peer_sb3": race_entry([_ppo(400, None)] * 3, key)}
         race[criterion] = {**entries, "ratio_peer_to_scratch": race_ratio(entries["peer_sb3"], entries["ppo_scratch"], "median_steps"),
                            "ratio_peer_to_bc_charged": race_ratio(entries["peer_sb3"], entries["ppo_bc"], "median_charged_steps")}

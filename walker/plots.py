@@ -15,6 +15,8 @@ POLICY_STYLE = {
     "bc": ("BC clone", "#1f77b4"),
     "ppo_bc": ("PPO from BC", "#d62728"),
     "ppo_scratch": ("PPO from scratch", "#2ca02c"),
+    "sac_demos": ("SAC from BC, demos in replay", "#e377c2"),
+    "sac_scratch": ("SAC from scratch", "#17becf"),
     "ppo_wide": ("PPO wide (ADR)", "#ff7f0e"),
     "peer_sb3": ("SB3 PPO (peer)", "#9467bd"),
 }
@@ -81,7 +83,7 @@ def sample_efficiency(
         ax.set_ylabel(ylabel)
         ax.set_title(title)
     axes[0].legend(fontsize=8, loc="lower right")
-    fig.suptitle("The race on one step grid (PPO steps only): shaded band = min..max over seeds", fontsize=10)
+    fig.suptitle("The race on one step grid (each learner's own steps, the curriculum's not added): shaded band = min..max over seeds", fontsize=10)
     return save_figure(fig, path)
 
 

@@ -10,6 +10,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from walker.blocks import PPO_VARIANTS, SAC_VARIANTS
+
 SUMMARY_KEYS = (
     "success_nominal", "success_suite", "success_suite_native",
     "walking_nominal", "walking_suite", "walking_suite_native",
@@ -63,15 +65,24 @@ def censored_median(steps: Sequence[int | None]) -> float | None:
     return None if None in middle else float(sum(middle)) / 2
 
 
-def race_entry(runs: Sequence[Mapping], key: str, pre_ppo_env_steps: int = 0) -> dict:
+def training_seconds(run: Mapping, steps: int | None) -> float | None:
+    """Seconds of training to ``steps`` env steps at the run's mean training rate (scoring excluded); None if censored."""
+    rate = run.get("train_steps_per_s")
+    return None if steps is None or not rate else steps / rate
+
+
+def race_entry(runs: Sequence[Mapping], key: str, pre_env_steps: int = 0) -> dict:
     """One group's runs on one criterion: env steps to the threshold per run (None: censored), how many reached it,
-    the censored median, and the same charged with ``pre_ppo_env_steps`` (what the group spent before PPO)."""
+    the censored median, the same charged with ``pre_env_steps`` (what the group spent before its learner started),
+    and the training seconds to the threshold per run (at each run's training rate, scoring excluded)."""
     steps = [None if r[key] is None else int(r[key]) for r in runs]
-    charged = [None if s is None else s + pre_ppo_env_steps for s in steps]
+    charged = [None if s is None else s + pre_env_steps for s in steps]
+    seconds = [training_seconds(r, s) for r, s in zip(runs, steps)]
     return {
         "runs": len(runs), "reached": sum(s is not None for s in steps), "budget": max(int(r["env_steps"]) for r in runs),
         "steps": steps, "median_steps": censored_median(steps),
-        "pre_ppo_env_steps": pre_ppo_env_steps, "charged_steps": charged, "median_charged_steps": censored_median(charged),
+        "pre_ppo_env_steps": pre_env_steps, "charged_steps": charged, "median_charged_steps": censored_median(charged),
+        "training_seconds": seconds, "median_training_seconds": censored_median(seconds),
         "wall_clock_s": float(np.mean([r["wall_clock_s"] for r in runs])),
         "scoring_wall_clock_s": float(np.mean([r.get("eval_wall_clock_s", 0.0) for r in runs])),
     }
@@ -93,36 +104,61 @@ def race_ratio(baseline: Mapping, contender: Mapping, field: str) -> dict:
     return {"value": None, "censored": "baseline", "lower_bound": budget / cont}
 
 
-def sample_efficiency(ppo_runs: Mapping[str, Sequence[Mapping]], pre_ppo_env_steps: Mapping[str, int], threshold: float) -> dict:
-    """The race of PPO from BC against PPO from scratch to ``threshold``, on both criteria, two ways.
+LEARNERS = {"ppo": PPO_VARIANTS, "sac": SAC_VARIANTS}
+"""The race's learners and their variants: run ``<variant>-<seed>`` of learner ``<learner>`` is in group ``<learner>_<variant>``."""
 
-    ``ppo_runs`` maps a variant ("bc", "scratch") to its runs' ``results/ppo/*.json``;
-    ``pre_ppo_env_steps`` maps a variant to the env steps its curriculum took before PPO
-    (FSM demos and DAgger rollouts for ``bc``, which also feed the offline critic; a critic warm-up is inside PPO's steps).
-    ``ratio_ppo_only`` counts PPO's steps alone, ``ratio_charged`` adds the curriculum's;
-    a ratio > 1 means PPO from BC needed that many times fewer steps.
+RACE_GROUPS = {"ppo_bc": "curriculum", "ppo_scratch": "scratch", "sac_demos": "curriculum", "sac_scratch": "scratch"}
+"""The race's learners (summary groups, ``<learner>_<variant>``) and their side: a curriculum variant starts from
+the FSM's demos and the clone (and is charged their env steps), a scratch variant from nothing."""
+
+
+def best_group(entries: Mapping[str, Mapping], side: str, field: str) -> str | None:
+    """The group on ``side`` (:data:`RACE_GROUPS`) among ``entries`` with the lowest median ``field``, a censored median
+    counting as later than any; ties go to the earlier group in :data:`RACE_GROUPS`; None if the side has none."""
+    groups = [g for g in RACE_GROUPS if g in entries and RACE_GROUPS[g] == side]
+    if not groups:
+        return None
+    return min(groups, key=lambda g: math.inf if entries[g][field] is None else entries[g][field])
+
+
+def sample_efficiency(runs: Mapping[str, Sequence[Mapping]], pre_env_steps: Mapping[str, int], threshold: float) -> dict:
+    """The race to ``threshold`` of every learner in ``runs``, on both criteria, two ways.
+
+    ``runs`` maps a race group (:data:`RACE_GROUPS`: ``ppo_bc`` and ``ppo_scratch`` required) to its runs' results
+    (``results/<learner>/<variant>-<seed>.json``); ``pre_env_steps`` maps a group to the env steps its curriculum took
+    before the learner started (FSM demos and DAgger rollouts for a curriculum variant, which also feed the offline
+    critic; a critic warm-up is inside the learner's steps). ``ratio_ppo_only`` and ``ratio_charged`` are PPO from
+    scratch / PPO from BC; ``best`` names the best curriculum and the best scratch learner by their charged medians
+    and gives the ratio scratch / curriculum (> 1: the curriculum needed that many times fewer env steps).
     """
-    for variant in ("bc", "scratch"):
-        if not ppo_runs.get(variant):
-            raise ValueError(f"no PPO runs of variant '{variant}' to summarise")
-    out: dict = {"threshold": threshold, "pre_ppo_env_steps": dict(pre_ppo_env_steps)}
+    for group in ("ppo_bc", "ppo_scratch"):
+        if not runs.get(group):
+            raise ValueError(f"no runs of '{group}' to summarise")
+    unknown = sorted(set(runs) - set(RACE_GROUPS))
+    if unknown:
+        raise ValueError(f"{unknown}: not race groups; known: {list(RACE_GROUPS)}")
+    out: dict = {"threshold": threshold, "pre_env_steps": {g: int(pre_env_steps.get(g, 0)) for g in runs}}
     for criterion, key in CRITERIA.items():
-        entries = {f"ppo_{v}": race_entry(ppo_runs[v], key, pre_ppo_env_steps.get(v, 0)) for v in ("bc", "scratch")}
+        entries = {g: race_entry(runs[g], key, pre_env_steps.get(g, 0)) for g in RACE_GROUPS if runs.get(g)}
+        curriculum, scratch = best_group(entries, "curriculum", "median_charged_steps"), best_group(entries, "scratch", "median_charged_steps")
         out[criterion] = {
             **entries,
             "ratio_ppo_only": race_ratio(entries["ppo_scratch"], entries["ppo_bc"], "median_steps"),
             "ratio_charged": race_ratio(entries["ppo_scratch"], entries["ppo_bc"], "median_charged_steps"),
+            "best": {"curriculum": curriculum, "scratch": scratch,
+                     "ratio_charged": race_ratio(entries[scratch], entries[curriculum], "median_charged_steps")},
         }
     return out
 
 
 def summary(
-    per_policy: Mapping[str, Sequence[Mapping[str, float]]], ppo_runs: Mapping[str, Sequence[Mapping]],
-    pre_ppo_env_steps: Mapping[str, int], threshold: float,
+    per_policy: Mapping[str, Sequence[Mapping[str, float]]], runs: Mapping[str, Sequence[Mapping]],
+    pre_env_steps: Mapping[str, int], threshold: float,
 ) -> dict:
-    """The whole ``summary.json``: ``per_policy`` maps fsm, bc, ppo_bc, ppo_scratch to their runs' metrics."""
+    """The whole ``summary.json``: ``per_policy`` maps each group (fsm, bc, ppo_bc, ...) to its runs' metrics,
+    ``runs`` each race group to its training runs' results (:func:`sample_efficiency`)."""
     out: dict = {name: pooled(runs) for name, runs in per_policy.items()}
-    out["sample_efficiency"] = sample_efficiency(ppo_runs, pre_ppo_env_steps, threshold)
+    out["sample_efficiency"] = sample_efficiency(runs, pre_env_steps, threshold)
     return out
 
 

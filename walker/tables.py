@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 GROUP_LABELS = {"fsm": "FSM expert", "bc": "BC clone (DAgger)", "ppo_bc": "PPO from BC", "ppo_scratch": "PPO from scratch",
+                "sac_demos": "SAC from BC, demos in replay", "sac_scratch": "SAC from scratch",
                 "ppo_wide": "PPO wide (ADR from PPO from BC)", "peer_sb3": "SB3 PPO (peer, defaults)"}
 
 
@@ -73,31 +74,40 @@ def ratio_cell(ratio: Mapping[str, Any], baseline: str = "PPO from scratch", con
 
 
 def sample_efficiency_table(summary: Mapping[str, Any]) -> str:
-    """The race to ``evaluate.success_threshold``: per variant and criterion, each run's env steps to it, the censored
-    median, the same charged with what the curriculum spent before PPO, and the ratios scratch / BC."""
+    """The race to ``evaluate.success_threshold``: per learner and criterion, each run's env steps to it, the censored
+    median, the same charged with what the curriculum spent before the learner started, the training seconds to it,
+    and the ratios: PPO from scratch / PPO from BC, and best scratch learner / best curriculum."""
     se = summary["sample_efficiency"]
     rows = []
     for criterion, what in (("success", "success"), ("walking", "walking success")):
-        for group in ("ppo_bc", "ppo_scratch"):
+        for group in (g for g in GROUP_LABELS if g in se[criterion]):
             e = se[criterion][group]
             per_run = ", ".join(fmt(s) if s is not None else "–" for s in e["steps"])
+            seconds = e.get("median_training_seconds")
             rows.append((f"{GROUP_LABELS[group]}, {what}", per_run, f"{e['reached']} of {e['runs']}",
                          steps_cell(e["median_steps"], e["budget"]), fmt(e["pre_ppo_env_steps"]),
-                         steps_cell(e["median_charged_steps"], e["budget"] + e["pre_ppo_env_steps"])))
-    header = ("variant, criterion", "env steps to the threshold, per run (–: never)", "runs that reached it", "median, PPO steps",
-              "env steps before PPO", "median, charged")
+                         steps_cell(e["median_charged_steps"], e["budget"] + e["pre_ppo_env_steps"]),
+                         fmt(seconds, 0) if seconds is not None else "–"))
+    header = ("learner, criterion", "env steps to the threshold, per run (–: never)", "runs that reached it", "median, learner's steps",
+              "env steps before the learner", "median, charged", "median training seconds to it")
     notes = [f"Threshold: {se['threshold']:g} on the suite. A run that never reached it is censored, not counted as its budget; "
-             "the median counts censored runs as later than every run that reached it. Charged: PPO's steps plus every env step "
-             "the curriculum took before PPO (FSM demos and DAgger rollouts, each episode up to its fall; the offline critic is fitted "
-             "on those same steps, and a critic warm-up, where configured, is part of PPO's steps)."]
+             "the median counts censored runs as later than every run that reached it. Charged: the learner's steps plus every env step "
+             "the curriculum took before it (FSM demos and DAgger rollouts, each episode up to its fall; the offline critic is fitted "
+             "on those same steps, and a critic warm-up, where configured, is part of PPO's steps). Training seconds: env steps to the "
+             "threshold at the run's mean training rate on this machine, scoring excluded."]
     for criterion, what in (("success", "success"), ("walking", "walking success")):
-        notes.append(f"Ratio scratch / BC on {what}: {ratio_cell(se[criterion]['ratio_ppo_only'])} (PPO steps only), "
+        notes.append(f"Ratio PPO from scratch / PPO from BC on {what}: {ratio_cell(se[criterion]['ratio_ppo_only'])} (PPO steps only), "
                      f"{ratio_cell(se[criterion]['ratio_charged'])} (charged).")
+        best = se[criterion].get("best")
+        if best:
+            scratch, curriculum = GROUP_LABELS[best["scratch"]], GROUP_LABELS[best["curriculum"]]
+            notes.append(f"Best scratch learner / best curriculum on {what}, charged: {scratch} / {curriculum} = "
+                         f"{ratio_cell(best['ratio_charged'], scratch, curriculum)}.")
     return table(header, rows) + "\n\n" + "\n".join(f"- {n}" for n in notes)
 
 
 def ppo_runs_table(runs: Mapping[str, Mapping[str, Any]]) -> str:
-    """One row per PPO run (``results/ppo/<variant>-<seed>.json``)."""
+    """One row per training run of the race (``results/<learner>/<variant>-<seed>.json``, named ``<learner>_<variant>-<seed>``)."""
     header = ("run", "suite success at start", "at the end", "walking at the end", "env steps to the threshold, success",
               "walking", "env steps", "training env steps/s", "wall clock (s)", "of which scoring (s)")
     rows = [
@@ -118,6 +128,22 @@ def transfer_table(policies: Mapping[str, Mapping[str, Any]]) -> str:
     ]
     return table(("policy", "success, MJX", "success, native", "cases with the same outcome", "walking, MJX",
                   "walking, native", "cases with the same walking outcome"), rows)
+
+
+def gait_distribution_table(policies: Mapping[str, Mapping[str, Any]]) -> str:
+    """Per policy and seed on the suite: the step length's and flight fraction's percentiles over the episodes, and the
+    fraction of episodes that succeed and meet every walking bound but the step length (evaluation.json
+    ``suite_gait_distribution``)."""
+    rows = []
+    for name, e in policies.items():
+        d = e.get("suite_gait_distribution")
+        if d is None:
+            continue
+        cells = [" / ".join(fmt(v, 2) for v in d[k]) if d[k] is not None else "–" for k in ("step_length_m", "flight_fraction")]
+        rows.append((name, *cells, fmt(d["walking_but_step_length"])))
+    percentiles = "/".join(str(q) for q in next(iter(policies.values())).get("suite_gait_distribution", {}).get("percentiles", []))
+    return table(("policy", f"step length (m), percentiles {percentiles}", f"flight fraction, percentiles {percentiles}",
+                  "episodes that miss walking on step length alone"), rows)
 
 
 def sweep_table(policies: Mapping[str, Mapping[str, Any]], quantity: str, unit: str, key: str = "success") -> str:
@@ -171,8 +197,11 @@ def report_markdown(
         + headline_table(summary),
         "## Gait, speed and cost of transport (nominal set)\n\n" + gait_table(summary),
         "## Sample efficiency\n\n" + sample_efficiency_table(summary),
-        "## PPO runs\n\n" + ppo_runs_table(ppo_runs),
+        "## Training runs\n\n" + ppo_runs_table(ppo_runs),
         "## MJX against native MuJoCo (robustness suite)\n\n" + transfer_table(policies),
+        f"## Gait on the suite, episode by episode\n\nPercentiles over the {evaluation['suite_cases']} suite episodes (each until its end or fall); the last "
+        "column counts the episodes that succeed and meet every walking bound but the step length (docs/protocol.md).\n\n"
+        + gait_distribution_table(policies),
         "## Slope sweep (nominal friction and mass, no push)\n\nSuccess:\n\n" + sweep_table(policies, "slope_deg", "deg")
         + "\n\nWalking success:\n\n" + sweep_table(policies, "slope_deg", "deg", "walking"),
         "## Push sweep (nominal slope)\n\nSuccess:\n\n" + sweep_table(policies, "push_impulse_ns", "N s")

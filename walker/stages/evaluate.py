@@ -1,4 +1,4 @@
-"""Stage `evaluate`: every policy (FSM, clone, each PPO run) on the protocol's sets in MJX, and on the suite
+"""Stage `evaluate`: every policy (FSM, clone, each PPO and SAC run) on the protocol's sets in MJX, and on the suite
 in native MuJoCo -> results/summary.json (the results contract) and results/evaluation.json (the details)."""
 
 from __future__ import annotations
@@ -7,9 +7,12 @@ import dataclasses
 import json
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-from walker.blocks import PPO_VARIANTS
+import numpy as np
+
+from walker.blocks import GaitCriterion
+from walker.gait import GAIT_FIELDS, is_walking
 from walker.io import write_json
 from walker.passive.backends import make_env
 from walker.passive.config import Params
@@ -19,9 +22,19 @@ from walker.passive.native import FsmController, PolicyController, native_rollou
 from walker.passive.system import load_system
 from walker.passive.task import OBS_HIP, OBS_HIP_VELOCITY
 from walker.policy import PolicyFile, load_policy
-from walker.protocol import envelope_map_conditions, episode_metrics, horizon_steps, mean_metrics, measure, measure_sets, protocol_sets, sweep_sets
+from walker.protocol import (
+    EpisodeMetrics,
+    envelope_map_conditions,
+    episode_metrics,
+    horizon_steps,
+    mean_metrics,
+    measure,
+    measure_sets,
+    protocol_sets,
+    sweep_sets,
+)
 from walker.rollout import learned_policy, make_rollout, policy_arrays, start_states
-from walker.summary import best_run, group_row, summary
+from walker.summary import LEARNERS, RACE_GROUPS, best_run, group_row, summary
 
 PARAMS = ("walker", "fsm", "evaluate", "seeds")
 
@@ -38,37 +51,60 @@ class EvaluatedPolicy:
     policy: PolicyFile | None
 
 
-def policies_to_evaluate(params: Params, bc_dir: str, ppo_dir: str, wide_dir: str, obs_size: int, action_size: int) -> list[EvaluatedPolicy]:
-    """The FSM, the clone, every PPO run of ``params.seeds`` and every wide (ADR) run; every file is loaded (and checked) up front."""
+def policies_to_evaluate(params: Params, bc_dir: str, model_dirs: Mapping[str, str], wide_dir: str, obs_size: int, action_size: int
+                         ) -> list[EvaluatedPolicy]:
+    """The FSM, the clone, every run of every learner (``model_dirs[learner]``) and seed, and every wide (ADR) run;
+    every file is loaded (and checked) up front."""
     load = lambda path: load_policy(path, obs_size, action_size)  # noqa: E731
     out = [EvaluatedPolicy("fsm", "fsm", None), EvaluatedPolicy("bc", "bc", load(bc_dir))]
-    for variant in PPO_VARIANTS:
-        for seed in params.seeds:
-            out.append(EvaluatedPolicy(f"ppo_{variant}", f"ppo_{variant}-{seed}", load(Path(ppo_dir) / f"{variant}-{seed}")))
+    for learner, variants in LEARNERS.items():
+        for variant in variants:
+            for seed in params.seeds:
+                out.append(EvaluatedPolicy(f"{learner}_{variant}", f"{learner}_{variant}-{seed}", load(Path(model_dirs[learner]) / f"{variant}-{seed}")))
     for seed in params.seeds:
         out.append(EvaluatedPolicy("ppo_wide", f"ppo_wide-{seed}", load(Path(wide_dir) / f"wide-{seed}")))
     return out
 
 
-def read_ppo_results(params: Params, results_dir: str) -> dict[str, list[dict]]:
-    """``results/ppo/<variant>-<seed>.json`` of every run, by variant."""
+def read_race_results(params: Params, results_dirs: Mapping[str, str]) -> dict[str, list[dict]]:
+    """``<results_dirs[learner]>/<variant>-<seed>.json`` of every run, by race group (``<learner>_<variant>``)."""
     runs: dict[str, list[dict]] = {}
-    for variant in PPO_VARIANTS:
-        for seed in params.seeds:
-            path = Path(results_dir) / f"{variant}-{seed}.json"
-            if not path.is_file():
-                raise FileNotFoundError(f"{path}: PPO results not found (run `dvc repro ppo`)")
-            runs.setdefault(variant, []).append(json.loads(path.read_text()))
+    for learner, variants in LEARNERS.items():
+        for variant in variants:
+            for seed in params.seeds:
+                path = Path(results_dirs[learner]) / f"{variant}-{seed}.json"
+                if not path.is_file():
+                    raise FileNotFoundError(f"{path}: {learner} results not found (run `dvc repro {learner}`)")
+                runs.setdefault(f"{learner}_{variant}", []).append(json.loads(path.read_text()))
     return runs
 
 
-def pre_ppo_env_steps(demos_json: str, bc_json: str) -> dict[str, int]:
-    """Env steps each PPO variant's curriculum spent before PPO: FSM demos and DAgger rollouts for ``bc``, none for scratch."""
+def pre_env_steps(demos_json: str, bc_json: str) -> dict[str, int]:
+    """Env steps each race group's curriculum spent before its learner started: the FSM demos and the DAgger rollouts
+    for PPO from BC and SAC with the demos (its actor is the clone, its buffer the demos), none for the scratch runs."""
     for path in (demos_json, bc_json):
         if not Path(path).is_file():
             raise FileNotFoundError(f"{path}: not found (run `dvc repro demos bc`)")
     demos, bc = json.loads(Path(demos_json).read_text()), json.loads(Path(bc_json).read_text())
-    return {"bc": int(demos["env_steps"]) + int(bc["dagger_env_steps"]), "scratch": 0}
+    curriculum = int(demos["env_steps"]) + int(bc["dagger_env_steps"])
+    return {group: curriculum if side == "curriculum" else 0 for group, side in RACE_GROUPS.items()}
+
+
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+def gait_distribution(m: EpisodeMetrics, crit: GaitCriterion) -> dict[str, Any]:
+    """One set's gait over its episodes: per gait metric the :data:`PERCENTILES` (over the episodes that define it;
+    None if none does), and the fraction of episodes that succeed and meet every walking bound but the step
+    length (what docs/protocol.md weighs the step-length bound with)."""
+    out: dict[str, Any] = {"percentiles": list(PERCENTILES)}
+    for name in GAIT_FIELDS:
+        values = np.asarray(getattr(m.gait, name), float)
+        values = values[np.isfinite(values)]
+        out[name] = np.percentile(values, PERCENTILES).round(4).tolist() if values.size else None
+    but_step = m.success & is_walking(m.gait, crit.min_alternations_hz, crit.max_flight_fraction, crit.max_stance_slip_mps, -np.inf)
+    out["walking_but_step_length"] = float((but_step & ~m.walking).mean())
+    return out
 
 
 def evaluate_policies(
@@ -126,6 +162,7 @@ def evaluate_policies(
         entry["suite_native"] = mean_metrics(native_m)
         entry["suite_cases_same_outcome"] = float((native_m.success == suite_m.success).mean())
         entry["suite_cases_same_walking"] = float((native_m.walking == suite_m.walking).mean())
+        entry["suite_gait_distribution"] = gait_distribution(suite_m, ev.gait)
         details[p.name] = entry
         print(
             f"[evaluate] {p.name}: nominal {entry['nominal']['success']:.3f}, suite {entry['suite']['success']:.3f} (MJX) "
@@ -153,21 +190,21 @@ def evaluate_policies(
 
 
 def run(
-    params: Params, system_file: str, bc_dir: str, ppo_dir: str, wide_dir: str, ppo_results_dir: str, demos_json: str, bc_json: str,
-    out_summary: str, out_details: str,
+    params: Params, system_file: str, bc_dir: str, ppo_dir: str, sac_dir: str, wide_dir: str, ppo_results_dir: str, sac_results_dir: str,
+    demos_json: str, bc_json: str, out_summary: str, out_details: str,
 ) -> dict:
-    """Every policy on the protocol's sets -> the summary (with the race of the PPO variants) and the details."""
+    """Every policy on the protocol's sets -> the summary (with the race of the learners) and the details."""
     start = time.time()
     w, ev = params.walker, params.evaluate
     env = make_env(load_system(system_file, w), w)
-    policies = policies_to_evaluate(params, bc_dir, ppo_dir, wide_dir, env.observation_size, env.action_size)
-    ppo_runs = read_ppo_results(params, ppo_results_dir)
-    pre_ppo = pre_ppo_env_steps(demos_json, bc_json)
+    policies = policies_to_evaluate(params, bc_dir, {"ppo": ppo_dir, "sac": sac_dir}, wide_dir, env.observation_size, env.action_size)
+    race_runs = read_race_results(params, {"ppo": ppo_results_dir, "sac": sac_results_dir})
+    pre_steps = pre_env_steps(demos_json, bc_json)
     details, maps = evaluate_policies(params, env, policies, ev.envelope_map.groups)
     per_group: dict[str, list[dict]] = {}
     for e in details.values():
         per_group.setdefault(e["group"], []).append(group_row(e))
-    result = summary(per_group, ppo_runs, pre_ppo, ev.success_threshold)
+    result = summary(per_group, race_runs, pre_steps, ev.success_threshold)
     write_json({"policies": details, "envelope_map": maps, "suite_cases": ev.suite_cases, "nominal_cases": ev.nominal_cases,
                 "episode_seconds": ev.episode_seconds}, out_details)
     write_json(result, out_summary)

@@ -59,10 +59,10 @@ def run(
     details, _ = evaluate_policies(params, env, policies)
     out = {g: main[g] for g in ("fsm", "bc", "ppo_bc", "ppo_scratch")}
     out[PEER_GROUP] = pooled([group_row(e) for e in details.values()])
-    pre_ppo = main["sample_efficiency"]["pre_ppo_env_steps"]
+    pre_steps = main["sample_efficiency"]["pre_env_steps"]
     race: dict = {"threshold": ev.success_threshold}
     for criterion, key in CRITERIA.items():
-        entries = {f"ppo_{v}": race_entry(ppo_runs[v], key, pre_ppo.get(v, 0)) for v in PPO_VARIANTS}
+        entries = {f"ppo_{v}": race_entry(ppo_runs[v], key, pre_steps.get(f"ppo_{v}", 0)) for v in PPO_VARIANTS}
         entries[PEER_GROUP] = race_entry(peer_runs, key)
         race[criterion] = {
             **entries,

@@ -17,7 +17,7 @@ from walker.io import atomic_dir, write_json, write_text
 from walker.passive.config import Params
 from walker.passive.task import ACTION_SIZE, OBS_SIZE
 from walker.policy import PolicyFile, load_policy
-from walker.summary import best_run, group_row
+from walker.summary import LEARNERS, best_run, group_row
 from walker.tables import ADR_UNITS, report_markdown
 
 PARAMS = ("walker", "fsm", "evaluate.seed", "evaluate.native_workers", "evaluate.success_threshold", "evaluate.gait", "ppo.randomization", "seeds", "report")
@@ -68,8 +68,8 @@ def read_wide_runs(params: Params, wide_results_dir: str) -> dict[str, dict]:
 
 
 def run(
-    params: Params, summary_json: str, details_json: str, ppo_results_dir: str, ppo_live_dir: str, wide_results_dir: str,
-    bc_dir: str, ppo_dir: str, wide_dir: str, plots_dir: str, videos_dir: str, out_markdown: str,
+    params: Params, summary_json: str, details_json: str, ppo_results_dir: str, ppo_live_dir: str, sac_results_dir: str, sac_live_dir: str,
+    wide_results_dir: str, bc_dir: str, ppo_dir: str, wide_dir: str, plots_dir: str, videos_dir: str, out_markdown: str,
 ) -> dict:
     """Plots, videos and the result tables. Both are built aside; the videos folder is replaced whole, the plots
     move into ``plots_dir`` one by one once all are written (other pipelines keep their figures there too)."""
@@ -78,14 +78,17 @@ def run(
     plots_final = Path(plots_dir)
     plots_final.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=plots_final.parent, prefix=".report-plots-") as plots_tmp, atomic_dir(videos_dir) as videos_tmp:
-        result = _report(params, summary_json, details_json, ppo_live_dir, wide_runs, model_dirs, Path(plots_tmp), videos_tmp, Path(videos_dir))
+        live_dirs = {"ppo": ppo_live_dir, "sac": sac_live_dir}
+        result = _report(params, summary_json, details_json, live_dirs, wide_runs, model_dirs, Path(plots_tmp), videos_tmp, Path(videos_dir))
         plots_final.mkdir(parents=True, exist_ok=True)
         for figure in sorted(Path(plots_tmp).glob("*.png")):
             os.replace(figure, plots_final / figure.name)
     summary = json.loads(Path(summary_json).read_text())
     details = json.loads(Path(details_json).read_text())
-    ppo_runs = {f"{v}-{s}": json.loads((Path(ppo_results_dir) / f"{v}-{s}.json").read_text()) for v in PPO_VARIANTS for s in params.seeds}
-    write_text(report_markdown(summary, details, ppo_runs, wide_runs), out_markdown)
+    results_dirs = {"ppo": ppo_results_dir, "sac": sac_results_dir}
+    race_runs = {f"{learner}_{v}-{s}": json.loads((Path(results_dirs[learner]) / f"{v}-{s}.json").read_text())
+                 for learner, variants in LEARNERS.items() for v in variants for s in params.seeds}
+    write_text(report_markdown(summary, details, race_runs, wide_runs), out_markdown)
     return result
 
 
@@ -95,7 +98,8 @@ def train_ranges(params: Params, wide_runs: dict[str, dict]) -> dict[str, dict[s
     def box(ranges) -> dict[str, tuple[float, float]]:
         return {q: (getattr(ranges, q).low, getattr(ranges, q).high) for q in SWEEP_QUANTITIES}
 
-    out = {"bc": box(params.walker.randomization), "ppo_bc": box(params.ppo.randomization), "ppo_scratch": box(params.ppo.randomization)}
+    out = {"bc": box(params.walker.randomization)}
+    out.update({f"{learner}_{v}": box(params.ppo.randomization) for learner, variants in LEARNERS.items() for v in variants})  # PPO's ranges
     if wide_runs:
         finals = [r["ranges_final"] for r in wide_runs.values()]
         out[WIDE_GROUP] = {q: (float(np.mean([f[f"{q}_low"] for f in finals])), float(np.mean([f[f"{q}_high"] for f in finals])))
@@ -103,13 +107,14 @@ def train_ranges(params: Params, wide_runs: dict[str, dict]) -> dict[str, dict[s
     return out
 
 
-def _plots(params: Params, summary: dict, evaluation: dict, ppo_live_dir: str, wide_runs: dict[str, dict], plots_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+def _plots(params: Params, summary: dict, evaluation: dict, live_dirs: dict[str, str], wide_runs: dict[str, dict], plots_dir: Path
+           ) -> tuple[dict[str, str], dict[str, str]]:
     """Every figure; returns the run shown per group in the gait plot and the videos, and its label (both by group)."""
     from walker import plots
 
     details = evaluation["policies"]
-    curves = {metric: {f"ppo_{v}": [plots.read_curve(Path(ppo_live_dir) / f"{v}-{s}/plots/metrics/eval/{metric}.tsv") for s in params.seeds]
-                       for v in PPO_VARIANTS} for metric in ("success_suite", "walking_suite")}
+    curves = {metric: {f"{learner}_{v}": [plots.read_curve(Path(live_dirs[learner]) / f"{v}-{s}/plots/metrics/eval/{metric}.tsv") for s in params.seeds]
+                       for learner, variants in LEARNERS.items() for v in variants} for metric in ("success_suite", "walking_suite")}
     refs = {metric: {g: summary[g][metric] for g in ("fsm", "bc")} for metric in curves}
     plots.sample_efficiency(curves, refs, plots_dir / "sample_efficiency.png", params.evaluate.success_threshold)
     sweeps: dict[str, dict] = {q: {} for q in SWEEP_QUANTITIES}
@@ -150,7 +155,7 @@ def policy_dir(group: str, name: str, model_dirs: dict[str, Path]) -> Path | Non
 
 
 def _report(
-    params: Params, summary_json: str, details_json: str, ppo_live_dir: str, wide_runs: dict[str, dict], model_dirs: dict[str, Path],
+    params: Params, summary_json: str, details_json: str, live_dirs: dict[str, str], wide_runs: dict[str, dict], model_dirs: dict[str, Path],
     plots_dir: Path, videos_dir: Path, videos_final: Path,
 ) -> dict:
     """The work of :func:`run`, writing into (temporary) folders; the video index names ``videos_final``."""
@@ -161,7 +166,7 @@ def _report(
     summary = json.loads(Path(summary_json).read_text())
     evaluation = json.loads(Path(details_json).read_text())
     plots_dir, videos_dir = Path(plots_dir), Path(videos_dir)
-    shown, labels = _plots(params, summary, evaluation, ppo_live_dir, wide_runs, plots_dir)
+    shown, labels = _plots(params, summary, evaluation, live_dirs, wide_runs, plots_dir)
     print(f"[report] plots in {plots_dir} ({time.time() - start:.0f} s)", flush=True)
 
     jobs = []

@@ -13,7 +13,7 @@ from walker.timing import read_records, timing_markdown, timing_table
 
 PARAMS = ("walker.timestep", "walker.control_hz")
 
-STAGE_ORDER = ["system", "demos", "bc", "critic", "ppo", "ppo_wide", "evaluate", "report", "web", "bench", "solvers"]
+STAGE_ORDER = ["system", "demos", "bc", "critic", "ppo", "ppo_wide", "sac", "evaluate", "report", "web", "bench", "solvers"]
 """The default pipeline's stages in the order they run (dvc.yaml)."""
 
 
