@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from walker.blocks import PPO_VARIANTS
 from walker.passive.config import load_params
+from walker.summary import LEARNERS
 from walker.tables import README_BEGIN, README_END, headline_table, report_markdown, with_headline
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +27,8 @@ def test_readme_headline_table_is_the_committed_summary():
 
 def test_report_md_is_generated_from_the_committed_results():
     params = load_params(REPO / "params.yaml")
-    runs = {f"{v}-{s}": json.loads(_read(f"results/ppo/{v}-{s}.json")) for v in PPO_VARIANTS for s in params.seeds}
+    runs = {f"{learner}_{v}-{s}": json.loads(_read(f"results/{learner}/{v}-{s}.json"))
+            for learner, variants in LEARNERS.items() for v in variants for s in params.seeds}
     wide = {f"wide-{s}": json.loads(_read(f"results/ppo_wide/wide-{s}.json")) for s in params.seeds}
     expected = report_markdown(json.loads(_read("results/summary.json")), json.loads(_read("results/evaluation.json")), runs, wide)
     assert _read("results/report.md") == expected

@@ -22,7 +22,7 @@ STILL_IMPORT_A_BODY = {
     "walker/stages/demos.py", "walker/stages/evaluate.py", "walker/stages/gradients.py",
     "walker/stages/humanoid_bench.py", "walker/stages/humanoid_evaluate.py", "walker/stages/humanoid_report.py",
     "walker/stages/humanoid_stand.py", "walker/stages/humanoid_tuning.py", "walker/stages/humanoid_walk.py",
-    "walker/stages/peer.py", "walker/stages/peer_compare.py", "walker/stages/ppo.py", "walker/stages/ppo_wide.py", "walker/stages/report.py",
+    "walker/stages/peer.py", "walker/stages/peer_compare.py", "walker/stages/ppo.py", "walker/stages/ppo_wide.py", "walker/stages/report.py", "walker/stages/sac.py",
     "walker/stages/solvers.py", "walker/stages/system.py", "walker/stages/capacity.py",
     # main params.yaml's Params is the passive walker's (walker/passive/config.py): these imported it through
     # walker/config.py before its split, the same dependency made visible

@@ -116,6 +116,7 @@ def test_diverging_run_stops_with_a_clear_error_and_writes_nothing(params, tiny_
         evaluate=dataclasses.replace(params.evaluate, suite_cases=2, rollout_batch=2),
         ppo=dataclasses.replace(tiny_ppo, num_timesteps=80, eval_every_steps=40, critic_warmup_steps=0, value_hidden_sizes=(8,),
                                 variant_overrides=None),
+        sac=dataclasses.replace(params.sac, num_timesteps=80, num_envs=4, variant_overrides=None),  # every learner on the same grid
     )
     save_system(build_system(short), tmp_path / "system.pkl")
     monkeypatch.setattr(ppo_stage, "make_env", NanRewardEnv)  # the stage builds its env through make_env(sys, cfg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import textwrap
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -236,7 +237,7 @@ def summary_bars(summary: Mapping[str, Mapping[str, float]], seeds: Mapping[str,
         bars = ax.bar(pos, [summary[g][key] for g in groups], width, label=label, color=colour)
         ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=2)
         _seed_dots(ax, pos, groups, seeds, key, i == 0)
-    ax.set_xticks(x, [POLICY_STYLE[g][0] for g in groups])
+    ax.set_xticks(x, [textwrap.fill(POLICY_STYLE[g][0], 16) for g in groups])  # eight groups side by side: wrap, not overlap
     ax.set_ylabel("fraction of episodes")
     ax.set_ylim(0, 1.2)
     ax.set_title("Every policy on the same cases (PPO bars: mean over seeds; dots: each seed)")
