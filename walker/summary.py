@@ -81,7 +81,7 @@ def race_entry(runs: Sequence[Mapping], key: str, pre_env_steps: int = 0) -> dic
     return {
         "runs": len(runs), "reached": sum(s is not None for s in steps), "budget": max(int(r["env_steps"]) for r in runs),
         "steps": steps, "median_steps": censored_median(steps),
-        "pre_ppo_env_steps": pre_env_steps, "charged_steps": charged, "median_charged_steps": censored_median(charged),
+        "pre_env_steps": pre_env_steps, "charged_steps": charged, "median_charged_steps": censored_median(charged),
         "training_seconds": seconds, "median_training_seconds": censored_median(seconds),
         "wall_clock_s": float(np.mean([r["wall_clock_s"] for r in runs])),
         "scoring_wall_clock_s": float(np.mean([r.get("eval_wall_clock_s", 0.0) for r in runs])),
@@ -100,7 +100,7 @@ def race_ratio(baseline: Mapping, contender: Mapping, field: str) -> dict:
         return {"value": base / cont, "censored": None, "lower_bound": None}
     if cont is None:
         return {"value": None, "censored": "both" if base is None else "contender", "lower_bound": None}
-    budget = baseline["budget"] + (baseline["pre_ppo_env_steps"] if field == "median_charged_steps" else 0)
+    budget = baseline["budget"] + (baseline["pre_env_steps"] if field == "median_charged_steps" else 0)
     return {"value": None, "censored": "baseline", "lower_bound": budget / cont}
 
 

@@ -85,8 +85,8 @@ def sample_efficiency_table(summary: Mapping[str, Any]) -> str:
             per_run = ", ".join(fmt(s) if s is not None else "–" for s in e["steps"])
             seconds = e.get("median_training_seconds")
             rows.append((f"{GROUP_LABELS[group]}, {what}", per_run, f"{e['reached']} of {e['runs']}",
-                         steps_cell(e["median_steps"], e["budget"]), fmt(e["pre_ppo_env_steps"]),
-                         steps_cell(e["median_charged_steps"], e["budget"] + e["pre_ppo_env_steps"]),
+                         steps_cell(e["median_steps"], e["budget"]), fmt(e["pre_env_steps"]),
+                         steps_cell(e["median_charged_steps"], e["budget"] + e["pre_env_steps"]),
                          fmt(seconds, 0) if seconds is not None else "–"))
     header = ("learner, criterion", "env steps to the threshold, per run (–: never)", "runs that reached it", "median, learner's steps",
               "env steps before the learner", "median, charged", "median training seconds to it")
@@ -106,7 +106,7 @@ def sample_efficiency_table(summary: Mapping[str, Any]) -> str:
     return table(header, rows) + "\n\n" + "\n".join(f"- {n}" for n in notes)
 
 
-def ppo_runs_table(runs: Mapping[str, Mapping[str, Any]]) -> str:
+def training_runs_table(runs: Mapping[str, Mapping[str, Any]]) -> str:
     """One row per training run of the race (``results/<learner>/<variant>-<seed>.json``, named ``<learner>_<variant>-<seed>``)."""
     header = ("run", "suite success at start", "at the end", "walking at the end", "env steps to the threshold, success",
               "walking", "env steps", "training env steps/s", "wall clock (s)", "of which scoring (s)")
@@ -182,7 +182,7 @@ def envelope_map_table(entry: Mapping[str, Any], key: str = "walking") -> str:
 
 
 def report_markdown(
-    summary: Mapping[str, Any], evaluation: Mapping[str, Any], ppo_runs: Mapping[str, Mapping[str, Any]],
+    summary: Mapping[str, Any], evaluation: Mapping[str, Any], race_runs: Mapping[str, Mapping[str, Any]],
     wide_runs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """The whole ``results/report.md``."""
@@ -197,7 +197,7 @@ def report_markdown(
         + headline_table(summary),
         "## Gait, speed and cost of transport (nominal set)\n\n" + gait_table(summary),
         "## Sample efficiency\n\n" + sample_efficiency_table(summary),
-        "## Training runs\n\n" + ppo_runs_table(ppo_runs),
+        "## Training runs\n\n" + training_runs_table(race_runs),
         "## MJX against native MuJoCo (robustness suite)\n\n" + transfer_table(policies),
         f"## Gait on the suite, episode by episode\n\nPercentiles over the {evaluation['suite_cases']} suite episodes (each until its end or fall); the last "
         "column counts the episodes that succeed and meet every walking bound but the step length (docs/protocol.md).\n\n"
@@ -234,7 +234,7 @@ def peer_markdown(summary: Mapping[str, Any]) -> str:
             cells += ["", "", "", "", "", ""]
         else:
             cells += [steps_cell(r["median_steps"], r["budget"]), steps_cell(rw["median_steps"], rw["budget"]),
-                      steps_cell(r["median_charged_steps"], r["budget"] + r["pre_ppo_env_steps"]), f"{r['reached']} of {r['runs']}",
+                      steps_cell(r["median_charged_steps"], r["budget"] + r["pre_env_steps"]), f"{r['reached']} of {r['runs']}",
                       fmt(r["wall_clock_s"], 0), fmt(r["scoring_wall_clock_s"], 0)]
         rows.append((GROUP_LABELS[g], *cells))
     lines = [
