@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from test_dvc_deps import BODY_PLUGINS, PIPELINES, REPO, import_closure, script_of, stages  # noqa: E402
+from test_dvc_deps import BODY_PLUGINS, PIPELINES, script_of, stage_closure, stages
+
 for pipeline in PIPELINES:
     lines = pipeline.read_text().splitlines()
     out, i, current = [], 0, None
@@ -29,7 +30,7 @@ for pipeline in PIPELINES:
             while i < len(lines) and re.match(rf"^{indent}  \s*- ", lines[i]):  # nested: a params file's keys
                 block.append(lines[i]); i += 1
             if dm:
-                closure = sorted(import_closure(script_of(st[current])))
+                closure = sorted(stage_closure(st[current]))
                 keep = [b for b in block if not b.split("#")[0].strip().endswith(".py")]
                 listed = {b.split("#")[0].strip().lstrip("- ").strip() for b in keep}
                 for plugin in BODY_PLUGINS:  # a body's model files, for a stage that imports its model loader
@@ -49,5 +50,7 @@ for pipeline in PIPELINES:
                         out.append(f"{indent}  - {entry}")
             continue
         out.append(line); i += 1
-    pipeline.write_text("\n".join(out) + "\n")
-    print("rewrote", pipeline)
+    text = "\n".join(out) + "\n"
+    if text != pipeline.read_text():  # untouched files keep their bytes (a running `dvc repro` may be reading them)
+        pipeline.write_text(text)
+        print("rewrote", pipeline)

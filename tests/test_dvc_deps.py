@@ -21,6 +21,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 PIPELINES = (
     REPO / "dvc.yaml", REPO / "capacity" / "dvc.yaml", REPO / "peer" / "dvc.yaml", REPO / "physics" / "dvc.yaml", REPO / "humanoid" / "dvc.yaml",
+    REPO / "envelope" / "dvc.yaml",
 )
 
 
@@ -83,6 +84,18 @@ def script_of(stage: dict) -> Path:
     return REPO / match.group(1)
 
 
+def stage_closure(stage: dict) -> set[str]:
+    """What a stage runs: its script's import closure and, for a generic stage that takes ``--body NAME`` (and finds
+    the body by name, :func:`walker.plugin.load_body`), the closure of that body's plugin module."""
+    closure = import_closure(script_of(stage))
+    body = re.search(r"--body (\w+)", stage["cmd"])
+    if body:
+        plugin = REPO / "walker" / body.group(1) / "plugin.py"
+        assert plugin.is_file(), f"stage command names body '{body.group(1)}', which has no {plugin.relative_to(REPO)}"
+        closure |= import_closure(plugin)
+    return closure
+
+
 def listed_code(stage: dict) -> set[str]:
     """The .py files among a stage's deps (data, assets and web files are not checked here)."""
     return {d for d in stage.get("deps", []) if str(d).endswith(".py")}
@@ -94,7 +107,7 @@ CASES = [(pipeline, name) for pipeline in PIPELINES for name in stages(pipeline)
 @pytest.mark.parametrize(("pipeline", "name"), CASES, ids=[f"{p.parent.name}:{n}" for p, n in CASES])
 def test_code_deps_are_the_import_closure(pipeline, name):
     stage = stages(pipeline)[name]
-    want, have = import_closure(script_of(stage)), listed_code(stage)
+    want, have = stage_closure(stage), listed_code(stage)
     missing, extra = sorted(want - have), sorted(have - want)
     assert not missing and not extra, (
         f"{pipeline.relative_to(REPO)}: stage '{name}': " + (f"imports {missing} but does not list them in deps; " if missing else "")
@@ -137,7 +150,7 @@ def test_figures_and_videos_rerun_only_the_report():
     """Editing the plots or the video code leaves every training and evaluation stage up to date."""
     default = stages(REPO / "dvc.yaml")
     for module in ("walker/plots.py", "walker/render.py", "walker/passive/render.py", "walker/tables.py"):
-        users = {name for name, stage in default.items() if module in import_closure(script_of(stage))}
+        users = {name for name, stage in default.items() if module in stage_closure(stage)}
         assert "report" in users and users <= {"report", "bench"}, f"{module} is imported by stages {sorted(users)}"
 
 
@@ -145,7 +158,7 @@ def test_the_check_fails_when_a_dependency_is_dropped():
     """The deps check is not vacuous: a stage that loses a module it imports is caught, by name."""
     stage = dict(stages(REPO / "dvc.yaml")["evaluate"])
     stage["deps"] = [d for d in stage["deps"] if d != "walker/protocol.py"]
-    assert "walker/protocol.py" in import_closure(script_of(stage)) - listed_code(stage)
+    assert "walker/protocol.py" in stage_closure(stage) - listed_code(stage)
 
 
 def _reads_key(entries, params_file: str, key: str) -> bool:
@@ -184,11 +197,21 @@ def test_editing_the_apg_block_reruns_only_the_apg_stages():
 
 
 def test_editing_a_studys_block_reruns_only_that_study():
-    for study, keys in (("capacity", ("capacity",)), ("peer", ("peer",)), ("physics", ("backends", "gradients"))):
+    for study, keys in (("capacity", ("capacity",)), ("peer", ("peer",)), ("physics", ("backends", "gradients")), ("envelope", ("walkable",))):
         touched = stages_touched(params_file=f"{study}/params.yaml", keys=keys)
         assert touched and all(s.startswith(f"{study}:") for s in touched), (study, sorted(touched))
     assert stages_touched(modules=("walker/backend_table.py",)) == {"physics:backends"}
     assert stages_touched(modules=("walker/capacity.py", "walker/stages/capacity.py")) == {"capacity:train", "capacity:plot"}
+    assert stages_touched(modules=("walker/walkable.py",)) == {"envelope:walkable"}
+
+
+def test_a_stage_that_names_its_body_depends_on_that_body_only():
+    """A generic stage finds its body by name (``--body``); its derived deps hold that body's modules, no other's."""
+    stage = stages(REPO / "envelope" / "dvc.yaml")["walkable"]
+    deps = set(stage["deps"])
+    assert {"walker/passive/plugin.py", "walker/passive/fsm.py", "walker/passive/assets/walker.xml"} <= deps
+    assert not any(d.startswith("walker/humanoid/") for d in deps)
+    assert "walker/passive/plugin.py" not in import_closure(script_of(stage)), "the body comes by name, not by import"
 
 
 BODY_PLUGINS = ("walker.passive.plugin", "walker.humanoid.plugin")
@@ -202,7 +225,7 @@ def test_a_stage_that_loads_a_bodys_model_lists_its_files(pipeline, name):
     import importlib
 
     stage = stages(pipeline)[name]
-    closure, deps = import_closure(script_of(stage)), set(stage.get("deps", []))
+    closure, deps = stage_closure(stage), set(stage.get("deps", []))
     for plugin in BODY_PLUGINS:
         body = importlib.import_module(plugin).BODY
         if body.model_module in closure:

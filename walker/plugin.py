@@ -10,6 +10,9 @@ loads a body's model list the body's :attr:`Body.data_files`. See docs/design.md
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,7 +21,9 @@ if TYPE_CHECKING:
     import jax
     from brax.envs.base import State
 
+    from walker.blocks import EvaluateConfig
     from walker.body import BodyBlock
+    from walker.rollout import Policy
 
 
 class BodyEnv(Protocol):
@@ -87,3 +92,39 @@ class Body(Protocol):
         """Its gymnasium env on native MuJoCo for ``block``: ``reset`` takes the condition names of
         :data:`walker.conditions.CONDITION_KEYS` (and ``qpos``, ``qvel``) as options; ``model``/``data`` are MuJoCo's."""
         ...
+
+    def expert_problem(self, path: str | Path | None = None) -> ExpertProblem:
+        """Its scripted expert with its tunable parameters as data, with the MJX env and protocol it is scored in,
+        from the params file ``path`` (default: :attr:`params_file`). Raises ``ValueError`` for a body without an
+        expert (:attr:`has_expert` False)."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
+class ExpertProblem:
+    """A body's expert as a search over its parameters sees it (the envelope study, :mod:`walker.walkable`)."""
+
+    env: BodyEnv
+    """the body's MJX env (nominal block: evaluation overrides each episode's condition)"""
+    block: BodyBlock
+    """the body's main params block"""
+    evaluate: EvaluateConfig
+    """the protocol's block (episode length, success and walking criteria, push times)"""
+    expert: Policy
+    """the expert as a rollout policy whose ``params`` is ``{name: float32 scalar}``, the params file's values: the
+    rollout takes other values of the same names without recompiling"""
+    bounds: Mapping[str, tuple[float, float]]
+    """each tunable parameter's valid range (a search interval must lie inside it)"""
+
+
+def body_names() -> list[str]:
+    """The bodies in this checkout: every package ``walker/<name>`` with a ``plugin`` module."""
+    return sorted(p.parent.name for p in Path(__file__).resolve().parent.glob("*/plugin.py"))
+
+
+def load_body(name: str) -> Body:
+    """Body ``name``'s plugin (``walker/<name>/plugin.py``'s ``BODY``), found by name, so that shared code never
+    imports a body; a stage that takes ``--body NAME`` lists that body's modules in its deps (tests/test_dvc_deps.py)."""
+    if name not in body_names():
+        raise ValueError(f"unknown body '{name}'; the bodies here: {body_names()}")
+    return importlib.import_module(f"walker.{name}.plugin").BODY

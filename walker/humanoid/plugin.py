@@ -37,5 +37,8 @@ class Humanoid:
 
         return HumanoidNativeEnv(block)
 
+    def expert_problem(self, path: str | Path | None = None) -> Any:
+        raise ValueError("the humanoid has no scripted expert to search (has_expert is False)")
+
 
 BODY = Humanoid()

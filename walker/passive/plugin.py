@@ -36,5 +36,17 @@ class PassiveWalker:
 
         return PassiveWalkerNativeEnv(block)
 
+    def expert_problem(self, path: str | Path | None = None) -> Any:
+        from walker.passive.backends import make_env
+        from walker.passive.config import load_params
+        from walker.passive.system import build_system
+        from walker.passive.tunable_fsm import fsm_bounds, tunable_fsm_policy
+        from walker.plugin import ExpertProblem
+
+        params = load_params(path or self.params_file)
+        env = make_env(build_system(params.walker), params.walker)
+        return ExpertProblem(env=env, block=params.walker, evaluate=params.evaluate,
+                             expert=tunable_fsm_policy(params.fsm, env.geom), bounds=fsm_bounds())
+
 
 BODY = PassiveWalker()
