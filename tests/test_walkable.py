@@ -4,6 +4,7 @@ its thresholds as data, and a tiny search that finds the known nominal gait at t
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,7 @@ from walker.walkable import (
     cem_update,
     check_search,
     load_walkable,
-    search,
     search_points,
-    walkable_markdown,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,8 +34,18 @@ def problem():
 
 
 @pytest.fixture(scope="module")
-def tiny_result(problem):
-    return search(WalkableConfig(**TINY), problem, devices=2, log=lambda line: None)
+def tiny_stage(tmp_path_factory):
+    """Stage ``walkable`` run on the tiny search: its output folder."""
+    from walker.stages import walkable
+
+    out = tmp_path_factory.mktemp("walkable")
+    walkable.run(WalkableConfig(**TINY), "passive", str(REPO / "params.yaml"), str(out / "w.json"), str(out / "w.md"), str(out / "w.png"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_result(tiny_stage):
+    return json.loads((tiny_stage / "w.json").read_text())
 
 
 def test_the_committed_study_block_loads_and_names_tunable_parameters(problem):
@@ -94,4 +103,10 @@ def test_a_tiny_search_finds_the_nominal_gait_at_the_nominal_slope(tiny_result):
     assert tiny_result["steepest_walkable_slope_deg"] == 11.5
     assert set(nominal["tuned"]["params"]) == {"step_angle", "speed_gain"}
     assert len(nominal["best_score_per_generation"]) == 1
-    assert "| 11.5 | +0 |" in walkable_markdown(tiny_result)
+
+
+
+def test_the_stage_writes_its_table_and_plot(tiny_stage, tiny_result):
+    assert tiny_result["body"] == "passive" and tiny_result["wall_clock_s"] > 0
+    assert "| 11.5 | +0 |" in (tiny_stage / "w.md").read_text() and "| 11.5 | -3 |" in (tiny_stage / "w.md").read_text()
+    assert (tiny_stage / "w.png").stat().st_size > 10_000
