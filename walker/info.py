@@ -144,6 +144,7 @@ def study_params_status(params_path: str | Path, root: Path) -> list[tuple[str, 
     from walker.humanoid.config import load_humanoid_params
     from walker.passive.config import load_params
     from walker.peer import load_peer
+    from walker.walkable import load_walkable
 
     params = load_params(params_path)
     checks = {
@@ -151,6 +152,7 @@ def study_params_status(params_path: str | Path, root: Path) -> list[tuple[str, 
         "peer/params.yaml": load_peer,
         "physics/params.yaml": lambda path: (load_study(BackendsParams, params, path), load_study(ApgParams, params, path)),
         "humanoid/params.yaml": load_humanoid_params,
+        "envelope/params.yaml": load_walkable,
     }
     out = []
     for name, check in checks.items():
