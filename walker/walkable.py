@@ -127,9 +127,10 @@ class CandidateRollout:
         self.steps = steps
         self._run = jax.jit(jax.vmap(make_rollout(self.problem.env, self.problem.expert, steps)))
 
-    def __call__(self, values: Mapping[str, np.ndarray], conditions: Sequence[Conditions], keys: jax.Array) -> EpisodeMetrics:
+    def __call__(self, values: Mapping[str, np.ndarray], conditions: Sequence[Conditions], keys: jax.Array) -> Scored:
         """``values`` {name: (G,)} (names the expert lacks keep its params file value), ``conditions`` G sets of n
-        episodes, ``keys`` (n, 2) the starts shared by every group -> the protocol's metrics, fields (G, n)."""
+        episodes, ``keys`` (n, 2) the starts shared by every group -> the protocol's metrics, fields (G, n), and how
+        often the expert asked for more than an actuator's range."""
         groups, n = len(conditions), len(conditions[0])
         defaults = self.problem.expert.params
         params = {k: jnp.asarray(values[k], jnp.float32) if k in values else jnp.full(groups, v, jnp.float32) for k, v in defaults.items()}
@@ -142,10 +143,25 @@ class CandidateRollout:
         record_env_steps(groups * n * self.steps, "rollout")
         *per_step, mass = out  # per step: (G, T, n, ...) -> (T, G * n, ...)
         flat = [np.swapaxes(a, 0, 1).reshape(a.shape[1], groups * n, *a.shape[3:]) for a in per_step]
-        obs, _, _, alive, x, work, _, fell = flat
+        obs, action, _, alive, x, work, _, fell = flat
         m = episode_metrics(obs, alive, fell, x, work, mass.reshape(-1), self.problem.block.control_dt, self.problem.evaluate,
                             self.problem.env.foot_model)
-        return _regroup(m, groups)
+        at_limit = (np.abs(action) >= SATURATED).any(axis=-1) & alive  # (T, G * n)
+        saturated = at_limit.sum(axis=0) / np.maximum(alive.sum(axis=0), 1)
+        return Scored(_regroup(m, groups), saturated.reshape(groups, n))
+
+
+SATURATED = 0.999
+"""|action| at or above this is an actuator asked for its whole range (the expert's targets are clipped to it)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Scored:
+    """Candidate groups' episodes: the protocol's metrics and the saturation, every field (G, n)."""
+
+    metrics: EpisodeMetrics
+    saturated: np.ndarray
+    """fraction of each episode's control steps (until its end or fall) with some action component at its limit"""
 
 
 def _regroup(m: EpisodeMetrics, groups: int) -> EpisodeMetrics:
@@ -155,9 +171,12 @@ def _regroup(m: EpisodeMetrics, groups: int) -> EpisodeMetrics:
     return EpisodeMetrics(**fields, gait=gait)
 
 
-def summarise(m: EpisodeMetrics, group: int, steps: int) -> dict[str, float | None]:
+def summarise(scored: Scored, group: int, steps: int) -> dict[str, float | None]:
     """Group ``group``'s episodes (of ``steps`` control steps) as the study reports them: walking, success, the fraction
-    that fell, speed, cost of transport (successful episodes) and gait (each episode until its end or fall)."""
+    that fell, speed, cost of transport (successful episodes), gait (each episode until its end or fall) and the
+    fraction of control steps with an actuator at its limit."""
+    m = scored.metrics
+
     def mean(values: np.ndarray, where: np.ndarray | None = None) -> float | None:
         v = np.asarray(values, float)[group]
         keep = np.isfinite(v) if where is None else np.isfinite(v) & where[group]
@@ -171,6 +190,7 @@ def summarise(m: EpisodeMetrics, group: int, steps: int) -> dict[str, float | No
         "cost_of_transport": mean(m.cost_of_transport, m.success),
         "step_length_m": mean(m.gait.step_length_m),
         "flight_fraction": mean(m.gait.flight_fraction),
+        "at_actuator_limit": float(scored.saturated[group].mean()),
     }
 
 
@@ -201,7 +221,7 @@ def search(cfg: WalkableConfig, problem: ExpertProblem, devices: int, log=print)
         unit = np.clip(mean[:, None] + spread[:, None] * noise, 0.0, 1.0)  # (P, C, d)
         values = {k: v.reshape(-1) for k, v in unit_to_values(unit, names, cfg).items()}
         keys = episode_keys(cfg.seed + 100 + generation, cfg.episodes)
-        m = rollout(values, [c for c in conditions for _ in range(cfg.population)], keys)
+        m = rollout(values, [c for c in conditions for _ in range(cfg.population)], keys).metrics
         scores = fitness(m, rollout.steps).reshape(len(points), cfg.population)
         for i in range(len(points)):
             mean[i], spread[i] = cem_update(unit[i], scores[i], cfg.elites, cfg.min_spread)
@@ -216,15 +236,15 @@ def search(cfg: WalkableConfig, problem: ExpertProblem, devices: int, log=print)
     checks = [point_conditions(p, cfg.validation_episodes, problem, cfg.seed + 2) for p in points]
     tuned_values = unit_to_values(best_unit, names, cfg)  # {name: (P,)}
     values = {n: np.concatenate([tuned_values[n], np.full(len(points), default[i], np.float32)]) for i, n in enumerate(names)}
-    m = rollout(values, checks + checks, episode_keys(cfg.seed + 10_000, cfg.validation_episodes))
+    scored = rollout(values, checks + checks, episode_keys(cfg.seed + 10_000, cfg.validation_episodes))
     rows = []
     for i, p in enumerate(points):
-        tuned = summarise(m, i, rollout.steps)
+        tuned = summarise(scored, i, rollout.steps)
         rows.append({
             "slope_deg": p.slope_deg, "push_impulse_ns": p.push_impulse_ns,
             "walkable": tuned["walking"] >= cfg.walkable_fraction,
             "tuned": {**tuned, "params": {n: float(tuned_values[n][i]) for n in names}},
-            "expert": summarise(m, len(points) + i, rollout.steps),
+            "expert": summarise(scored, len(points) + i, rollout.steps),
             "best_score_per_generation": history[i],
         })
     slopes = [r for r in rows if r["push_impulse_ns"] == 0.0]
@@ -247,13 +267,14 @@ def walkable_markdown(result: Mapping[str, Any]) -> str:
 
     names = list(result["searched"])
     header = ("slope (deg)", "push (N s)", "expert: walking", "success", "best found: walking", "success", "fell", "speed (m/s)",
-              "step (m)", "flight", "cost of transport", *names)
+              "step (m)", "flight", "cost of transport", "at actuator limit", *names)
     rows = []
     for r in result["points"]:
         e, t = r["expert"], r["tuned"]
         rows.append((fmt(r["slope_deg"], 1), f"{r['push_impulse_ns']:+g}", fmt(e["walking"], 2), fmt(e["success"], 2),
                      fmt(t["walking"], 2) + (" (walkable)" if r["walkable"] else ""), fmt(t["success"], 2), fmt(t["fell"], 2),
                      fmt(t["speed_mps"], 2), fmt(t["step_length_m"], 2), fmt(t["flight_fraction"], 2), fmt(t["cost_of_transport"], 3),
+                     fmt(t["at_actuator_limit"], 2),
                      *(fmt(t["params"][n], 3) for n in names)))
     searched = ", ".join(f"{n} in [{lo:g}, {hi:g}] (expert {result['expert'][n]:g})" for n, (lo, hi) in result["searched"].items())
     steepest = result["steepest_walkable_slope_deg"]

@@ -14,8 +14,8 @@ from walker.passive.fsm import fsm_init, fsm_step
 from walker.passive.model import Geometry
 from walker.rollout import Policy
 
-TUNABLE = ("step_angle", "speed_gain", "target_speed", "switch_split", "extend_split", "knee_retract")
-"""The FSM's thresholds a search may vary (the clip of the placement angle and the contact height stay as set)."""
+TUNABLE = ("step_angle", "speed_gain", "target_speed", "max_step_angle", "switch_split", "extend_split", "knee_retract")
+"""The FSM's thresholds a search may vary (the placement angle's lower clip and the contact height stay as set)."""
 
 
 def fsm_bounds() -> dict[str, tuple[float, float]]:
