@@ -17,6 +17,7 @@ from walker.walkable import (
     WalkableConfig,
     cem_update,
     check_search,
+    finalists,
     load_walkable,
     search_points,
 )
@@ -24,7 +25,7 @@ from walker.walkable import (
 REPO = Path(__file__).resolve().parent.parent
 
 TINY = {"slopes_deg": (11.5,), "push_impulses_ns": (-3.0,), "search": {"step_angle": Interval(0.1, 0.6), "speed_gain": Interval(0.0, 1.0)},
-        "population": 2, "elites": 1, "generations": 1, "episodes": 4, "validation_episodes": 4, "initial_spread": 0.2,
+        "population": 2, "elites": 1, "generations": 1, "episodes": 4, "finalists": 2, "selection_episodes": 4, "validation_episodes": 4, "initial_spread": 0.2,
         "min_spread": 0.03, "walkable_fraction": 0.75, "seed": 0}
 
 
@@ -72,6 +73,13 @@ def test_a_search_over_a_parameter_the_expert_lacks_or_outside_its_range_is_refu
         check_search(wide, problem)
     with pytest.raises(ConfigError, match="elites"):
         WalkableConfig(**{**TINY, "elites": 3})
+    with pytest.raises(ConfigError, match=r"walkable.finalists \(3\) must not exceed .* = 2\)"):
+        WalkableConfig(**{**TINY, "finalists": 3})
+
+
+def test_finalists_are_the_best_of_the_whole_search():
+    unit = np.arange(10.0).reshape(5, 2)
+    np.testing.assert_array_equal(finalists(np.array([0.2, 0.9, 0.5, 0.9, 0.1]), unit, 3), unit[[1, 3, 2]])  # ties: earlier first
 
 
 def test_cem_refits_to_the_elites_with_a_floor():
@@ -103,7 +111,7 @@ def test_a_tiny_search_finds_the_nominal_gait_at_the_nominal_slope(tiny_result):
     assert tiny_result["steepest_walkable_slope_deg"] == 11.5
     assert set(nominal["tuned"]["params"]) == {"step_angle", "speed_gain"}
     assert len(nominal["best_score_per_generation"]) == 1
-
+    assert len(nominal["finalists_selection_walking"]) == 2 and nominal["chosen_finalist"] in (0, 1)
 
 
 def test_the_stage_writes_its_table_and_plot(tiny_stage, tiny_result):

@@ -51,7 +51,10 @@ class WalkableConfig:
     elites: int = field("best candidates the next generation's distribution is fitted to", range=(1, 4096))
     generations: int = field("search generations", range=(1, 1000))
     episodes: int = field("episodes per candidate and generation (the same starts for every candidate of a generation)", range=(1, 65536))
-    validation_episodes: int = field("fresh episodes the best setting and the params file's expert are scored on, per point", range=(1, 65536))
+    finalists: int = field("best-scoring candidates of the whole search per point that are scored again on fresh episodes", range=(1, 4096))
+    selection_episodes: int = field("fresh episodes each finalist is scored on; the best of them is the point's setting", range=(1, 65536))
+    validation_episodes: int = field("fresh episodes (other than the selection's) the chosen setting and the params file's expert are scored on, per point",
+                                     range=(1, 65536))
     initial_spread: float = field("the search distribution's first standard deviation, as a fraction of each interval", range=(0.0, 1.0))
     min_spread: float = field("floor of its standard deviation, as a fraction of each interval", range=(0.0, 1.0))
     walkable_fraction: float = field("a point is walkable when the best setting walks in at least this fraction of the validation episodes", range=(0.0, 1.0))
@@ -62,6 +65,9 @@ class WalkableConfig:
             raise ConfigError(f"walkable.elites ({self.elites}) must not exceed walkable.population ({self.population})")
         if not self.search:
             raise ConfigError("walkable.search: name at least one parameter of the expert")
+        if self.finalists > self.population * self.generations:
+            raise ConfigError(f"walkable.finalists ({self.finalists}) must not exceed the candidates searched per point "
+                              f"(walkable.population x walkable.generations = {self.population * self.generations})")
 
 
 def load_walkable(path: str = ENVELOPE_PARAMS_FILE) -> WalkableConfig:
@@ -199,9 +205,17 @@ def unit_to_values(unit: np.ndarray, names: Sequence[str], cfg: WalkableConfig) 
     return {n: np.float32(cfg.search[n].low + unit[..., i] * (cfg.search[n].high - cfg.search[n].low)) for i, n in enumerate(names)}
 
 
+def finalists(scores: np.ndarray, unit: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` best of every candidate one point's search scored: ``scores`` (N,), ``unit`` (N, d) -> (k, d), best
+    first (ties to the earlier candidate)."""
+    return unit[np.argsort(-scores, kind="stable")[:k]]
+
+
 def search(cfg: WalkableConfig, problem: ExpertProblem, devices: int, log=print) -> dict[str, Any]:
     """The study: per point, ``cfg.generations`` generations of the cross-entropy method over ``cfg.search``, started at
-    the params file's expert, then the best setting and that expert on fresh validation episodes. Returns the
+    the params file's expert; the ``cfg.finalists`` best candidates of the whole search scored again on fresh selection
+    episodes, the best of them chosen (a search score from a few episodes favours the luckiest candidate); then the
+    chosen setting and that expert on other fresh validation episodes, which is what the study reports. Returns the
     ``results/envelope/walkable.json`` mapping."""
     check_search(cfg, problem)
     names = list(cfg.search)
@@ -213,8 +227,7 @@ def search(cfg: WalkableConfig, problem: ExpertProblem, devices: int, log=print)
     mean = np.clip((default - lo) / (hi - lo), 0.0, 1.0)[None].repeat(len(points), axis=0)  # (P, d)
     spread = np.full_like(mean, cfg.initial_spread)
     conditions = [point_conditions(p, cfg.episodes, problem, cfg.seed + 1) for p in points]
-    best_score, best_unit = np.full(len(points), -np.inf), mean.copy()
-    history: list[list[float]] = [[] for _ in points]
+    searched_unit, searched_score = [], []  # per generation: (P, C, d), (P, C)
     for generation in range(cfg.generations):
         noise = rng.standard_normal((len(points), cfg.population, len(names)))
         noise[:, 0] = 0.0  # the first candidate is the distribution's mean: generation 0 scores the params file's expert
@@ -225,14 +238,24 @@ def search(cfg: WalkableConfig, problem: ExpertProblem, devices: int, log=print)
         scores = fitness(m, rollout.steps).reshape(len(points), cfg.population)
         for i in range(len(points)):
             mean[i], spread[i] = cem_update(unit[i], scores[i], cfg.elites, cfg.min_spread)
-            top = int(np.argmax(scores[i]))
-            if scores[i, top] > best_score[i]:
-                best_score[i], best_unit[i] = scores[i, top], unit[i, top]
-            history[i].append(float(scores[i].max()))
+        searched_unit.append(unit)
+        searched_score.append(scores)
         log(f"[walkable] generation {generation + 1}/{cfg.generations}: best walking per point "
             + ", ".join(f"{s:.2f}" for s in m.walking.mean(axis=1).reshape(len(points), cfg.population).max(axis=1)))
+    all_unit, all_score = np.concatenate(searched_unit, axis=1), np.concatenate(searched_score, axis=1)  # (P, G * C, ...)
 
-    # validation: the best setting and the params file's expert on the same fresh episodes, per point
+    # selection: each point's finalists on the same fresh episodes; the best by the search's fitness is its setting
+    final_unit = np.stack([finalists(all_score[i], all_unit[i], cfg.finalists) for i in range(len(points))])  # (P, F, d)
+    picks = [point_conditions(p, cfg.selection_episodes, problem, cfg.seed + 3) for p in points]
+    values = {k: v.reshape(-1) for k, v in unit_to_values(final_unit, names, cfg).items()}
+    selected = rollout(values, [c for c in picks for _ in range(cfg.finalists)], episode_keys(cfg.seed + 20_000, cfg.selection_episodes))
+    selection_score = fitness(selected.metrics, rollout.steps).reshape(len(points), cfg.finalists)
+    selection_walking = selected.metrics.walking.mean(axis=1).reshape(len(points), cfg.finalists)
+    chosen = np.argmax(selection_score, axis=1)  # (P,), ties to the better search score
+    best_unit = final_unit[np.arange(len(points)), chosen]
+    log("[walkable] selection: finalists' walking per point " + ", ".join("/".join(f"{w:.2f}" for w in row) for row in selection_walking))
+
+    # validation: the chosen setting and the params file's expert on the same fresh episodes (not the selection's), per point
     checks = [point_conditions(p, cfg.validation_episodes, problem, cfg.seed + 2) for p in points]
     tuned_values = unit_to_values(best_unit, names, cfg)  # {name: (P,)}
     values = {n: np.concatenate([tuned_values[n], np.full(len(points), default[i], np.float32)]) for i, n in enumerate(names)}
@@ -245,7 +268,9 @@ def search(cfg: WalkableConfig, problem: ExpertProblem, devices: int, log=print)
             "walkable": tuned["walking"] >= cfg.walkable_fraction,
             "tuned": {**tuned, "params": {n: float(tuned_values[n][i]) for n in names}},
             "expert": summarise(scored, len(points) + i, rollout.steps),
-            "best_score_per_generation": history[i],
+            "best_score_per_generation": [float(s[i].max()) for s in searched_score],
+            "finalists_selection_walking": selection_walking[i].round(4).tolist(),
+            "chosen_finalist": int(chosen[i]),
         })
     slopes = [r for r in rows if r["push_impulse_ns"] == 0.0]
     walkable_slopes = [r["slope_deg"] for r in slopes if r["walkable"]]
@@ -253,6 +278,7 @@ def search(cfg: WalkableConfig, problem: ExpertProblem, devices: int, log=print)
         "searched": {n: [cfg.search[n].low, cfg.search[n].high] for n in names},
         "expert": {n: float(default[i]) for i, n in enumerate(names)},
         "population": cfg.population, "generations": cfg.generations, "episodes": cfg.episodes,
+        "finalists": cfg.finalists, "selection_episodes": cfg.selection_episodes,
         "validation_episodes": cfg.validation_episodes, "walkable_fraction": cfg.walkable_fraction,
         "episode_seconds": problem.evaluate.episode_seconds,
         "points": rows,
@@ -267,14 +293,14 @@ def walkable_markdown(result: Mapping[str, Any]) -> str:
 
     names = list(result["searched"])
     header = ("slope (deg)", "push (N s)", "expert: walking", "success", "best found: walking", "success", "fell", "speed (m/s)",
-              "step (m)", "flight", "cost of transport", "at actuator limit", *names)
+              "step (m)", "flight", "cost of transport", "at actuator limit", "finalists: walking (chosen)", *names)
     rows = []
     for r in result["points"]:
         e, t = r["expert"], r["tuned"]
         rows.append((fmt(r["slope_deg"], 1), f"{r['push_impulse_ns']:+g}", fmt(e["walking"], 2), fmt(e["success"], 2),
                      fmt(t["walking"], 2) + (" (walkable)" if r["walkable"] else ""), fmt(t["success"], 2), fmt(t["fell"], 2),
                      fmt(t["speed_mps"], 2), fmt(t["step_length_m"], 2), fmt(t["flight_fraction"], 2), fmt(t["cost_of_transport"], 3),
-                     fmt(t["at_actuator_limit"], 2),
+                     fmt(t["at_actuator_limit"], 2), _finalists_cell(r),
                      *(fmt(t["params"][n], 3) for n in names)))
     searched = ", ".join(f"{n} in [{lo:g}, {hi:g}] (expert {result['expert'][n]:g})" for n, (lo, hi) in result["searched"].items())
     steepest = result["steepest_walkable_slope_deg"]
@@ -283,13 +309,20 @@ def walkable_markdown(result: Mapping[str, Any]) -> str:
         "Generated by stage `walkable` (envelope/dvc.yaml) from `results/envelope/walkable.json`; do not edit by hand.",
         (f"A cross-entropy search over the expert's parameters per point ({result['population']} candidates x "
          f"{result['generations']} generations, {result['episodes']} episodes of {fmt(result['episode_seconds'], 0)} s per candidate, "
-         f"started at the params file's expert), then the best setting and the expert on the same {result['validation_episodes']} "
-         f"fresh episodes. Walkable: the best setting walks in at least {fmt(result['walkable_fraction'], 2)} of them. "
+         f"started at the params file's expert); the {result['finalists']} best candidates of each point's search scored again on "
+         f"{result['selection_episodes']} fresh episodes and the best of them chosen; then the chosen setting (\"best found\") and "
+         f"the expert on the same {result['validation_episodes']} other fresh episodes. "
+         f"Walkable: the chosen setting walks in at least {fmt(result['walkable_fraction'], 2)} of them. "
          "A point that is not walkable here is not shown unwalkable: only this search found no walk there."),
         f"Searched: {searched}.",
         f"Steepest walkable slope (no push): {'none' if steepest is None else fmt(steepest, 1) + ' deg'}.",
         table(header, rows),
     ]) + "\n"
+
+
+def _finalists_cell(row: Mapping[str, Any]) -> str:
+    """The finalists' walking on the selection episodes, search order, the chosen one starred."""
+    return " / ".join(f"{w:.2f}" + ("*" if i == row["chosen_finalist"] else "") for i, w in enumerate(row["finalists_selection_walking"]))
 
 
 def walkable_plot(result: Mapping[str, Any], path: str) -> None:

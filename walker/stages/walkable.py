@@ -10,7 +10,6 @@ from walker.plugin import load_body
 from walker.walkable import (
     ENVELOPE_PARAMS_FILE,
     WalkableConfig,
-    check_search,
     search,
     walkable_markdown,
     walkable_plot,
@@ -22,8 +21,7 @@ PARAMS = ("walker", "fsm", "evaluate", {ENVELOPE_PARAMS_FILE: ["walkable"]})
 def run(cfg: WalkableConfig, body_name: str, params_file: str, out_json: str, out_md: str, out_plot: str) -> dict:
     """The study for body ``body_name`` (its expert and protocol from ``params_file``) -> json, markdown and plot."""
     start = time.time()
-    problem = load_body(body_name).expert_problem(params_file)
-    check_search(cfg, problem)  # before any computation
+    problem = load_body(body_name).expert_problem(params_file)  # search() checks cfg against it before any computation
     # evaluate.rollout_devices, fixed, so that a host with more cores computes the same bits
     result = {"body": body_name, **search(cfg, problem, problem.evaluate.rollout_devices)}
     result["wall_clock_s"] = time.time() - start
