@@ -5,7 +5,6 @@ from __future__ import annotations
 import gymnasium
 import jax
 import numpy as np
-import pytest
 from gymnasium.utils.env_checker import check_env
 
 import walker
@@ -131,63 +130,10 @@ def test_native_rollouts_replay_the_mjx_cases(mjx_env, fsm_trajectories, fixture
     np.testing.assert_allclose(native.cost_of_transport[0], mjx.cost_of_transport[0], rtol=0.02)
 
 
-@pytest.mark.parametrize("kind", ["fsm", "policy"])
-def test_native_rollouts_in_lockstep_equal_episode_by_episode(native_env, params, kind):
-    """The batch runner steps its episodes in lockstep, computing observations, pushes and work for all at once:
-    the same bits as run_episode one episode at a time (falls, pushes and conditions included)."""
-    from tests.test_policy import random_policy
-    from walker.passive.native import (
-        FsmController,
-        PolicyController,
-        _episode_options,
-        native_rollouts,
-        run_episode,
-    )
-
-    controller = FsmController(params.fsm, native_env.geom) if kind == "fsm" else PolicyController(random_policy(sizes=(18, 16, 3)))
-    rng = np.random.default_rng(5)
-    n, steps = 6, 150
-    # slope, friction, torso mass, push impulse (N s), push time (s), push duration (s); float32 as evaluate passes them
-    conditions = np.stack([rng.uniform(4, 18, n), rng.uniform(0.6, 1.2, n), rng.uniform(0.8, 1.3, n),
-                           rng.uniform(-20, 20, n), rng.uniform(0.5, 2.5, n), np.full(n, 0.1)], axis=1).astype(np.float32)
-    qpos, qvel = np.zeros((n, 6)), np.zeros((n, 6))
-    for i in range(n):
-        native_env.reset(seed=i)
-        qpos[i], qvel[i] = native_env.data.qpos, native_env.data.qvel
-    batch = native_rollouts(params.walker, controller, conditions, qpos, qvel, workers=1, steps=steps)
-    falls = 0
-    for i in range(n):
-        episode = run_episode(native_env, controller, steps, options=_episode_options(conditions[i], qpos[i], qvel[i]))
-        done = len(episode.work)
-        np.testing.assert_array_equal(batch.obs[:done, i], episode.obs[:done])
-        np.testing.assert_array_equal(batch.obs[done:, i], np.broadcast_to(episode.obs[done], (steps - done, 18)))
-        np.testing.assert_array_equal(batch.work[:done, i], episode.work)
-        np.testing.assert_array_equal(batch.x[: done + 1, i], episode.x)
-        assert batch.alive[:, i].sum() == done and not batch.work[done:, i].any()
-        assert batch.fell[:, i].tolist() == [t == episode.fell_at for t in range(steps)]
-        assert batch.mass[i] == native_env.model.body_mass.sum()
-        falls += episode.fell_at is not None
-    if kind == "fsm":
-        assert 0 < falls < n, "the cases should hold both falls and episodes that last"
-
-
-def test_control_step_work_is_positive_power_row_by_row():
-    from walker.conditions import positive_power
-    from walker.passive.native import control_step_work
-
-    rng = np.random.default_rng(0)
-    force, velocity = rng.normal(size=(2, 5, 4, 3))
-    expected = []
-    for i in range(5):
-        work = 0.0
-        for s in range(4):
-            work += float(positive_power(force[i, s], velocity[i, s], np)) * 0.005
-        expected.append(work)
-    assert control_step_work(force, velocity, 0.005).tolist() == expected
-
-
 def test_randomized_native_env_draws_a_new_condition_every_reset(params):
     """randomize=True (how the peer trains): every reset draws a condition from walker.randomization; options still win."""
+    import pytest
+
     from walker.passive.native import PassiveWalkerNativeEnv
 
     env = PassiveWalkerNativeEnv(params.walker, randomize=True)

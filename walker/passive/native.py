@@ -13,7 +13,6 @@ are chosen per episode through ``reset(options=...)``:
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 import multiprocessing
@@ -126,12 +125,15 @@ class PassiveWalkerNativeEnv(gym.Env):
         not use): the next observation (18,) and the positive actuator work (J) of the step."""
         d = self.data
         impulse, push_time, duration = self._push
-        force, velocity = np.zeros((2, self.cfg.n_substeps, self.model.nu))
-        physics_steps(self.model, d, task.action_to_ctrl(action, self.geom, np), task.push_force(d.time, impulse, push_time, duration, np),
-                      self.geom.torso_body, force, velocity)
+        d.xfrc_applied[self.geom.torso_body, 0] = task.push_force(d.time, impulse, push_time, duration, np)
+        d.ctrl[:] = task.action_to_ctrl(action, self.geom, np)
+        work = 0.0
+        for _ in range(self.cfg.n_substeps):  # one at a time, to integrate the actuators' work as MJX does
+            mujoco.mj_step(self.model, d)
+            work += float(task.positive_power(d.actuator_force, d.actuator_velocity, np)) * self.model.opt.timestep
         self._steps += 1
         self._obs = task.observation(d.qpos, d.qvel, action, self.geom, np)
-        return self._obs, float(control_step_work(force, velocity, self.model.opt.timestep))
+        return self._obs, work
 
     def render(self):
         if self.render_mode != "rgb_array":
@@ -145,31 +147,6 @@ class PassiveWalkerNativeEnv(gym.Env):
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
-
-
-def physics_steps(
-    model: mujoco.MjModel, data: mujoco.MjData, ctrl: np.ndarray, torso_force: float, torso: int, force: np.ndarray, velocity: np.ndarray,
-) -> None:
-    """One control step of one episode: ``len(force)`` physics steps under ``ctrl`` (nu,) and a force along +x on body
-    ``torso``, both held over the step; each substep's actuator force and velocity go to force, velocity (n_substeps, nu).
-    One substep at a time, so the actuators' work is integrated as MJX does."""
-    data.xfrc_applied[torso, 0] = torso_force
-    data.ctrl[:] = ctrl
-    for s in range(len(force)):
-        mujoco.mj_step(model, data)
-        force[s] = data.actuator_force
-        velocity[s] = data.actuator_velocity
-
-
-def control_step_work(force: np.ndarray, velocity: np.ndarray, timestep: float) -> np.ndarray:
-    """Positive actuator work (J) of control steps from their substeps' actuator force and velocity
-    (..., n_substeps, nu) -> (...): :func:`walker.conditions.positive_power` row by row, summed in substep order."""
-    # positive_power's arithmetic over the last axis: the same bits as calling it on each (nu,) row (tests/test_native_env.py)
-    power = np.maximum(force * velocity, 0.0).sum(axis=-1)
-    work = np.zeros(power.shape[:-1])
-    for s in range(power.shape[-1]):
-        work = work + power[..., s] * timestep
-    return work
 
 
 class Controller(Protocol):
@@ -269,63 +246,28 @@ def _episode_options(condition: np.ndarray, qpos: np.ndarray, qvel: np.ndarray) 
 
 
 def _run_chunk(cfg: WalkerConfig, controller: Controller, conditions: np.ndarray, qpos: np.ndarray, qvel: np.ndarray, steps: int) -> NativeBatch:
-    """The chunk's episodes in lockstep: one control step of every standing episode at a time, so the observations,
-    the push and the work are computed for all of them at once (the same bits as :func:`run_episode`, episode by
-    episode: tests/test_native_env.py); each episode keeps its own conditioned model, data and controller."""
     env = PassiveWalkerNativeEnv(cfg)
-    n, nu, torso = len(conditions), env.model.nu, env.geom.torso_body
-    models, datas, controllers = [], [], []
+    n = len(conditions)
     obs = np.zeros((steps, n, task.OBS_SIZE), np.float32)
-    now = np.zeros((n, task.OBS_SIZE), np.float32)
-    for i in range(n):
-        now[i], _ = env.reset(options=_episode_options(conditions[i], qpos[i], qvel[i]))
-        models.append(copy.copy(env.model))
-        datas.append(copy.copy(env.data))
-        controllers.append(copy.copy(controller))
-        controllers[i].reset(now[i])
-    env.close()
     alive = np.zeros((steps, n), bool)
     fell = np.zeros((steps, n), bool)
     x = np.zeros((steps + 1, n))
-    x[0] = [d.qpos[0] for d in datas]
     work = np.zeros((steps, n))
-    mass = np.array([float(m.body_mass.sum()) for m in models])
-    # float64 as reset() reads them, whatever the conditions' dtype
-    impulse, push_time, duration = (np.asarray(conditions[:, c], np.float64) for c in (3, 4, 5))
-    standing = np.ones(n, bool)
-    force, velocity = np.zeros((2, n, cfg.n_substeps, nu))
-    for t in range(steps):
-        obs[t] = now
-        alive[t] = standing
-        idx = np.flatnonzero(standing)
-        if not idx.size:
-            x[t + 1] = x[t]
-            continue
-        action = np.stack([np.clip(np.asarray(controllers[i].act(now[i]), dtype=np.float32), -1.0, 1.0) for i in idx])
-        ctrl = task.action_to_ctrl(action, env.geom, np)
-        # every episode started at time 0 and took the same substeps, so they share the clock
-        push = task.push_force(datas[idx[0]].time, impulse[idx], push_time[idx], duration[idx], np)
-        for k, i in enumerate(idx):
-            physics_steps(models[i], datas[i], ctrl[k], push[k], torso, force[i], velocity[i])
-        work[t, idx] = control_step_work(force[idx], velocity[idx], env.model.opt.timestep)
-        qpos_now = np.stack([datas[i].qpos for i in idx])
-        qvel_now = np.stack([datas[i].qvel for i in idx])
-        # task.observation and task.fallen written for one (6,) state read rows of the transposed batch
-        now[idx] = task.observation(qpos_now.T, qvel_now.T, action.T, env.geom, np).T
-        x[t + 1] = x[t]
-        x[t + 1, idx] = qpos_now[:, 0]
-        down = _fallen_rows(now[idx], cfg)
-        fell[t, idx[down]] = True
-        standing[idx[down]] = False
+    mass = np.zeros(n)
+    for i in range(n):
+        ep = run_episode(env, controller, steps, options=_episode_options(conditions[i], qpos[i], qvel[i]))
+        done = len(ep.work)
+        obs[:done, i] = ep.obs[:done]
+        obs[done:, i] = ep.obs[done]
+        alive[:done, i] = True
+        if ep.fell_at is not None:
+            fell[ep.fell_at, i] = True
+        x[: done + 1, i] = ep.x
+        x[done + 1 :, i] = ep.x[-1]
+        work[:done, i] = ep.work
+        mass[i] = float(env.model.body_mass.sum())
+    env.close()
     return NativeBatch(obs, alive, fell, x, work, mass)
-
-
-def _fallen_rows(obs: np.ndarray, cfg: WalkerConfig) -> np.ndarray:
-    """:func:`walker.passive.task.fallen` of each row of obs (k, 18) -> (k,) bool."""
-    down = ~np.isfinite(obs).all(axis=1)
-    finite = ~down
-    down[finite] = task.fallen(obs[finite].T, cfg, np)  # its finiteness test spans the whole batch: finite rows only
-    return down
 
 
 def native_rollouts(
