@@ -197,12 +197,13 @@ def test_editing_the_apg_block_reruns_only_the_apg_stages():
 
 
 def test_editing_a_studys_block_reruns_only_that_study():
-    for study, keys in (("capacity", ("capacity",)), ("peer", ("peer",)), ("physics", ("backends", "gradients")), ("envelope", ("walkable",))):
+    for study, keys in (("capacity", ("capacity",)), ("peer", ("peer",)), ("physics", ("backends", "gradients")), ("envelope", ("walkable",)), ("envelope", ("coverage",))):
         touched = stages_touched(params_file=f"{study}/params.yaml", keys=keys)
         assert touched and all(s.startswith(f"{study}:") for s in touched), (study, sorted(touched))
     assert stages_touched(modules=("walker/backend_table.py",)) == {"physics:backends"}
     assert stages_touched(modules=("walker/capacity.py", "walker/stages/capacity.py")) == {"capacity:train", "capacity:plot"}
     assert stages_touched(modules=("walker/walkable.py",)) == {"envelope:walkable"}
+    assert stages_touched(modules=("walker/coverage.py",)) == {"envelope:coverage"}
 
 
 def test_a_stage_that_names_its_body_depends_on_that_body_only():

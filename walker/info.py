@@ -141,6 +141,7 @@ def study_params_status(params_path: str | Path, root: Path) -> list[tuple[str, 
     from walker.backend_table import BackendsParams
     from walker.capacity import load_capacity
     from walker.config import ConfigError, load_study
+    from walker.coverage import load_coverage
     from walker.humanoid.config import load_humanoid_params
     from walker.passive.config import load_params
     from walker.peer import load_peer
@@ -152,7 +153,7 @@ def study_params_status(params_path: str | Path, root: Path) -> list[tuple[str, 
         "peer/params.yaml": load_peer,
         "physics/params.yaml": lambda path: (load_study(BackendsParams, params, path), load_study(ApgParams, params, path)),
         "humanoid/params.yaml": load_humanoid_params,
-        "envelope/params.yaml": load_walkable,
+        "envelope/params.yaml": lambda path: (load_walkable(path), load_coverage(path)),
     }
     out = []
     for name, check in checks.items():

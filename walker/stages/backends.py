@@ -83,8 +83,8 @@ def _train_on_backend(params: BackendsParams, bc_dir: str, critic_dir: str, mode
     """PPO from the BC clone on ``backends.train_pipeline``; its policy evaluated there, on MJX and in native MuJoCo."""
     name = params.backends.train_pipeline
     cfg = dataclasses.replace(params.ppo.for_variant("bc"), num_timesteps=params.backends.train_env_steps)
-    env = backend_env(params, name)
-    env = type(env)(env.sys, dataclasses.replace(env.cfg, randomization=cfg.randomization))
+    base = backend_env(params, name)  # built once: trained on with the variant's randomization, scored as it is
+    env = type(base)(base.sys, dataclasses.replace(base.cfg, randomization=cfg.randomization))
     init = load_policy(bc_dir, env.observation_size, env.action_size)
     critic = load_critic(critic_dir) if cfg.critic_init == "offline" else None
     seed = params.seeds[0]
@@ -96,7 +96,7 @@ def _train_on_backend(params: BackendsParams, bc_dir: str, critic_dir: str, mode
     policy = dataclasses.replace(policy, metadata={"source": "ppo", "backend": name, "seed": seed, "env_steps": int(env_steps)})
     save_policy(policy, models_dir / name / POLICY_FILENAME)
     mjx_env = backend_env(params, MJX)
-    on_backend = success_row(params, backend_env(params, name), policy, f"ppo trained on {name}")["suite"]
+    on_backend = success_row(params, base, policy, f"ppo trained on {name}")["suite"]
     on_mjx = success_row(params, mjx_env, policy, f"ppo trained on {name}")["suite"]
     return {"backend": name, "env_steps": int(env_steps), "wall_clock_s": wall, "seed": seed,
             "on_backend": on_backend, "on_mjx": on_mjx, "native": _native_suite(params, mjx_env, policy)}
