@@ -44,16 +44,16 @@ WALKABLE = {"walkable_fraction": 0.9,
 
 
 def test_existence_names_who_shows_a_walk_at_each_sweep_point():
-    slopes = existence(WALKABLE, EVALUATION["policies"], "slope_deg")
+    slopes = existence(WALKABLE, EVALUATION["policies"], "slope_deg", "fsm")
     assert [r["witness"] for r in slopes] == ["expert", "search", None, "learned", None]
     assert [r["status"] for r in slopes] == ["walk exists", "walk exists", "none found", "walked by a learned policy", "not searched"]
     assert slopes[3]["learned"] == ["ppo_wide-0"] and slopes[1]["search_walking"] == 1.0 and slopes[0]["search_walking"] is None
-    pushes = existence(WALKABLE, EVALUATION["policies"], "push_impulse_ns")
+    pushes = existence(WALKABLE, EVALUATION["policies"], "push_impulse_ns", "fsm")
     assert [r["status"] for r in pushes] == ["none found", "walk exists", "walked by a learned policy"]
 
 
 def test_a_run_covers_the_walkable_points_it_walks_at_the_fraction():
-    result = coverage(EVALUATION, WALKABLE)
+    result = coverage(EVALUATION, WALKABLE, "fsm")
     wide0, wide1 = result["runs"]["ppo_wide-0"], result["runs"]["ppo_wide-1"]
     # walkable (search or expert): slope 8, slope 14, push -6; 0.95 >= 0.9 counts, 0.8 does not
     assert (wide0["covered_points"], wide0["walkable_points"]) == (2, 3)
@@ -71,7 +71,7 @@ def test_the_stage_writes_its_table_and_plot(tmp_path):
     evaluation.write_text(json.dumps(EVALUATION))
     walkable.write_text(json.dumps(WALKABLE))
     out = tmp_path / "out"
-    stage.run(CoverageConfig(plot_groups=("fsm", "ppo_wide")), str(evaluation), str(walkable), str(out / "c.json"), str(out / "c.md"),
+    stage.run(CoverageConfig(expert="fsm", plot_groups=("fsm", "ppo_wide")), str(evaluation), str(walkable), str(out / "c.json"), str(out / "c.md"),
               str(out / "c.png"))
     assert json.loads((out / "c.json").read_text())["runs"]["ppo_wide-0"]["covered_points"] == 2
     md = (out / "c.md").read_text()
@@ -79,12 +79,14 @@ def test_the_stage_writes_its_table_and_plot(tmp_path):
     assert "~~0.80~~" in md and "**0.95**" in md
     assert (out / "c.png").stat().st_size > 10_000
     with pytest.raises(FileNotFoundError, match="stage walkable"):
-        stage.run(CoverageConfig(plot_groups=("fsm",)), str(evaluation), str(tmp_path / "none.json"), *(str(out / n) for n in ("a", "b", "c")))
+        stage.run(CoverageConfig(expert="fsm", plot_groups=("fsm",)), str(evaluation), str(tmp_path / "none.json"), *(str(out / n) for n in ("a", "b", "c")))
 
 
 def test_config_errors_name_the_key():
     assert "ppo_wide" in load_coverage(str(REPO / "envelope" / "params.yaml")).plot_groups
     with pytest.raises(ConfigError, match=r"coverage\.plot_groups\[1\]: 'sac_big'"):
-        check_groups(CoverageConfig(plot_groups=("fsm", "sac_big")), EVALUATION)
+        check_groups(CoverageConfig(expert="fsm", plot_groups=("fsm", "sac_big")), EVALUATION)
+    with pytest.raises(ConfigError, match=r"coverage\.expert: 'expert'"):
+        check_groups(CoverageConfig(expert="expert", plot_groups=("fsm",)), EVALUATION)
     with pytest.raises(ConfigError, match="coverage.plot_groups"):
-        CoverageConfig(plot_groups=())
+        CoverageConfig(expert="fsm", plot_groups=())

@@ -32,6 +32,7 @@ SHOWN = ("search", "expert")
 class CoverageConfig:
     """The policies' sweeps against where a walk exists (block `coverage` of envelope/params.yaml; stage `coverage`)."""
 
+    expert: str = field("the evaluation's policy that is the params file's expert: where it walks, a walk exists")
     plot_groups: tuple[str, ...] = field("policy groups of results/evaluation.json drawn on the sweep panels, each seed a line")
 
     def __post_init__(self) -> None:
@@ -45,7 +46,9 @@ def load_coverage(path: str = ENVELOPE_PARAMS_FILE) -> CoverageConfig:
 
 
 def check_groups(cfg: CoverageConfig, evaluation: Mapping[str, Any], path: str = ENVELOPE_PARAMS_FILE) -> None:
-    """Every plotted group has a policy in the evaluation; raises :class:`ConfigError` naming the key."""
+    """The expert and every plotted group have a policy in the evaluation; raises :class:`ConfigError` naming the key."""
+    if cfg.expert not in evaluation["policies"]:
+        raise ConfigError(f"{path}: coverage.expert: {cfg.expert!r} is not a policy of the evaluation; policies: {sorted(evaluation['policies'])}")
     groups = {entry["group"] for entry in evaluation["policies"].values()}
     for i, group in enumerate(cfg.plot_groups):
         if group not in groups:
@@ -64,8 +67,7 @@ def search_point(walkable: Mapping[str, Any], factor: str, value: float) -> Mapp
     return None
 
 
-def existence(walkable: Mapping[str, Any], policies: Mapping[str, Mapping[str, Any]], factor: str,
-              expert: str = "fsm") -> list[dict[str, Any]]:
+def existence(walkable: Mapping[str, Any], policies: Mapping[str, Mapping[str, Any]], factor: str, expert: str) -> list[dict[str, Any]]:
     """Per value of sweep ``factor``: whether a walk exists there and who shows it.
 
     Returns one dict per sweep value, in the sweep's order: ``value``; ``search_walking`` (the chosen setting on the
@@ -113,10 +115,11 @@ def run_coverage(entry: Mapping[str, Any], points: Mapping[str, Sequence[Mapping
             "walked_points_any": walked_any, "covered_points_any": covered_any, "suite_walking": entry["suite"]["walking"]}
 
 
-def coverage(evaluation: Mapping[str, Any], walkable: Mapping[str, Any]) -> dict[str, Any]:
-    """The study's result: existence per sweep point and every policy's coverage of the walkable points."""
+def coverage(evaluation: Mapping[str, Any], walkable: Mapping[str, Any], expert: str) -> dict[str, Any]:
+    """The study's result: existence per sweep point (``expert``: the evaluation's policy that is the params file's
+    expert) and every policy's coverage of the walkable points."""
     policies = evaluation["policies"]
-    points = {factor: existence(walkable, policies, factor) for factor in SWEEP_FACTORS}
+    points = {factor: existence(walkable, policies, factor, expert) for factor in SWEEP_FACTORS}
     fraction = walkable["walkable_fraction"]
     runs = {name: run_coverage(entry, points, fraction) for name, entry in policies.items()}
     push_slopes = sorted({p["slope_deg"] for p in walkable["points"] if p["push_impulse_ns"] != 0.0})

@@ -27,7 +27,7 @@ def run(cfg: CoverageConfig, evaluation_json: str, walkable_json: str, out_json:
     evaluation = _read(evaluation_json, "the main pipeline's stage evaluate (dvc repro evaluate)")
     walkable = _read(walkable_json, "stage walkable (dvc repro envelope/dvc.yaml)")
     check_groups(cfg, evaluation)
-    result = coverage(evaluation, walkable)
+    result = coverage(evaluation, walkable, cfg.expert)
     write_json(result, out_json)
     write_text(coverage_markdown(result), out_md)
     coverage_plot(result, evaluation, cfg.plot_groups, out_plot)
