@@ -157,7 +157,7 @@ def coverage_markdown(result: Mapping[str, Any]) -> str:
         header = (FACTOR_LABELS[factor][0], "status", "search: walking", "expert: walking", *names)
         body = []
         for i, row in enumerate(rows):
-            cells = [_cell(result["sweeps"][n][factor][i], row["witness"] in ("search", "expert"), fraction) for n in names]
+            cells = [_cell(result["sweeps"][n][factor][i], row["witness"] in SHOWN, fraction) for n in names]
             body.append((f"{row['value']:+g}" if factor == "push_impulse_ns" else f"{row['value']:g}",
                          row["status"] + (f" ({row['witness']})" if row["witness"] in SHOWN else ""),
                          fmt(row["search_walking"], 2), fmt(row["expert_walking"], 2), *cells))
