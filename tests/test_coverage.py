@@ -70,16 +70,25 @@ def test_the_stage_writes_its_table_and_plot(tmp_path):
     evaluation, walkable = tmp_path / "evaluation.json", tmp_path / "walkable.json"
     evaluation.write_text(json.dumps(EVALUATION))
     walkable.write_text(json.dumps(WALKABLE))
+    study = tmp_path / "study.json"  # the envelope study's own runs, in the evaluation's shape, with a map
+    grid = {"slope_deg": [8.0, 14.0], "push_impulse_ns": [-6.0, 0.0], "walking": [[1.0, 0.5], [0.25, 0.0]], "success": [[1.0, 1.0], [1.0, 0.0]]}
+    study.write_text(json.dumps({"policies": {"ppo_wide_scratch-0": _policy("ppo_wide_scratch", [1.0, 1.0, 0.0, 0.0, 0.0], [1.0, 0.95, 1.0])},
+                                 "envelope_map": {"ppo_wide_scratch": {"run": "ppo_wide_scratch-0", **grid}}}))
     out = tmp_path / "out"
-    stage.run(CoverageConfig(expert="fsm", plot_groups=("fsm", "ppo_wide")), str(evaluation), str(walkable), str(out / "c.json"), str(out / "c.md"),
-              str(out / "c.png"))
-    assert json.loads((out / "c.json").read_text())["runs"]["ppo_wide-0"]["covered_points"] == 2
+    stage.run(CoverageConfig(expert="fsm", plot_groups=("fsm", "ppo_wide", "ppo_wide_scratch")), [str(evaluation), str(study)], str(walkable),
+              str(out / "c.json"), str(out / "c.md"), str(out / "c.png"))
+    runs = json.loads((out / "c.json").read_text())["runs"]
+    assert runs["ppo_wide-0"]["covered_points"] == 2 and runs["ppo_wide_scratch-0"]["covered_points"] == 3
     md = (out / "c.md").read_text()
-    assert "| ppo_wide-0 | 2 of 3 | 4 of 5 | 0.990 | -6 N s (0.80) |" in md
+    # the study's run walks the -12 N s push, which the search found no walk at: one more point some controller walks
+    assert "| ppo_wide-0 | 2 of 3 | 4 of 6 | 0.990 | -6 N s (0.80) |" in md
+    assert md.index("| ppo_wide-0 |") < md.index("| ppo_wide_scratch-0 | 3 of 3 |")  # the study's groups after the main ones
     assert "~~0.80~~" in md and "**0.95**" in md
     assert (out / "c.png").stat().st_size > 10_000
     with pytest.raises(FileNotFoundError, match="stage walkable"):
-        stage.run(CoverageConfig(expert="fsm", plot_groups=("fsm",)), str(evaluation), str(tmp_path / "none.json"), *(str(out / n) for n in ("a", "b", "c")))
+        stage.run(CoverageConfig(expert="fsm", plot_groups=("fsm",)), [str(evaluation)], str(tmp_path / "none.json"), *(str(out / n) for n in ("a", "b", "c")))
+    with pytest.raises(ValueError, match=r"policies \['fsm', 'ppo_wide-0', 'ppo_wide-1'\] appear in two evaluation files"):
+        stage.run(CoverageConfig(expert="fsm", plot_groups=("fsm",)), [str(evaluation), str(evaluation)], str(walkable), *(str(out / n) for n in ("a", "b", "c")))
 
 
 def test_config_errors_name_the_key():

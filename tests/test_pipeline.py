@@ -94,6 +94,9 @@ HUMANOID_PPO = {
     "num_timesteps": 160, "eval_every_steps": 80, "num_envs": 4, "batch_size": 4, "num_minibatches": 2, "unroll_length": 5,
     "policy_hidden_sizes": [8], "value_hidden_sizes": [8],
 }
+ENVELOPE_TINY = {  # envelope/params.yaml
+    ("wide_from_scratch", "start"): "scratch-0",  # the only scratch run of seeds [0]
+}
 HUMANOID_TINY = {
     ("humanoid", "episode_seconds"): 0.5,
     ("evaluate", "cases"): 2,
@@ -166,6 +169,7 @@ def _tiny_copy(root: Path) -> dict[str, str]:
     _edit_params(root / "humanoid/params.yaml", HUMANOID_TINY)
     _edit_params(root / "capacity/params.yaml", CAPACITY_TINY)
     _edit_params(root / "physics/params.yaml", PHYSICS_TINY)
+    _edit_params(root / "envelope/params.yaml", ENVELOPE_TINY)
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = str(root)
@@ -417,6 +421,21 @@ def test_capacity_sweep_is_its_own_pipeline(tiny_repo):
     assert 0.0 <= run["success_suite_final"] <= 1.0 and run["train_steps_per_s"] > 0 and run["env_steps"] == 80
     assert "[capacity tiny] 80/80 env steps" in out
     assert (root / "results/capacity.png").stat().st_size > 10_000
+
+
+def test_adr_from_scratch_runs_on_the_main_outputs(tiny_repo):
+    """The envelope study's ADR from PPO from scratch (issue 36 item 4): trained from the main pipeline's scratch run
+    and measured as stage evaluate measures the wide runs from BC, without rebuilding the main pipeline's outputs."""
+    root, env = tiny_repo
+    out = _run([sys.executable, "-m", "dvc", "repro", "envelope/dvc.yaml:wide_from_scratch_eval"], root, env)
+    assert "Running stage 'envelope/dvc.yaml:wide_from_scratch@0'" in out and "Running stage 'envelope/dvc.yaml:wide_from_scratch_eval'" in out
+    record = json.loads((root / "results/envelope/wide_from_scratch/wide-0.json").read_text())
+    assert record["start_policy"] == "models/ppo/scratch-0" and record["env_steps"] == 80
+    result = json.loads((root / "results/envelope/wide_from_scratch.json").read_text())
+    assert set(result["policies"]) == {"ppo_wide_scratch-0"} and result["envelope_map"]["ppo_wide_scratch"]["run"] == "ppo_wide_scratch-0"
+    assert 0.0 <= result["policies"]["ppo_wide_scratch-0"]["suite"]["walking"] <= 1.0
+    md = (root / "results/envelope/wide_from_scratch.md").read_text()
+    assert "| ppo_wide-0 | models/ppo/bc-0 |" in md and "| ppo_wide_scratch-0 | models/ppo/scratch-0 |" in md
 
 
 def test_physics_pipeline_runs_on_the_main_outputs(tiny_repo, background):

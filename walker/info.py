@@ -146,6 +146,7 @@ def study_params_status(params_path: str | Path, root: Path) -> list[tuple[str, 
     from walker.passive.config import load_params
     from walker.peer import load_peer
     from walker.walkable import load_walkable
+    from walker.wide_from_scratch import load_wide_from_scratch
 
     params = load_params(params_path)
     checks = {
@@ -153,7 +154,7 @@ def study_params_status(params_path: str | Path, root: Path) -> list[tuple[str, 
         "peer/params.yaml": load_peer,
         "physics/params.yaml": lambda path: (load_study(BackendsParams, params, path), load_study(ApgParams, params, path)),
         "humanoid/params.yaml": load_humanoid_params,
-        "envelope/params.yaml": lambda path: (load_walkable(path), load_coverage(path)),
+        "envelope/params.yaml": lambda path: (load_walkable(path), load_coverage(path), load_wide_from_scratch(path)),
     }
     out = []
     for name, check in checks.items():
