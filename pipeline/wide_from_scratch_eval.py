@@ -11,7 +11,7 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     if len(args) != 8:
         sys.exit(__doc__)
-    params_file, *paths = args
+    params_file, system_file, *paths = args
     from walker.runtime import configure_jax, prepare_process, quiet_logs
 
     prepare_process()
@@ -21,4 +21,8 @@ if __name__ == "__main__":
 
     params = load_params(params_file)  # validate before any computation
     configure_jax()
-    wide_from_scratch_eval.run(params, *paths)
+    from walker.passive.backends import make_env
+    from walker.passive.system import load_system
+
+    env = make_env(load_system(system_file, params.walker), params.walker)  # as stage evaluate builds it
+    wide_from_scratch_eval.run(params, env, *paths)

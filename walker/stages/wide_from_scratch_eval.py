@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from walker.envelope import read_json
 from walker.io import write_json, write_text
-from walker.passive.config import Params
 from walker.wide_from_scratch import GROUP, comparison_markdown, comparison_rows
 
 PARAMS = ("walker", "fsm", "evaluate", "seeds")
 
 
-def run(params: Params, system_file: str, wide_models_dir: str, wide_results_dir: str, evaluation_json: str,
+def run(params: Any, env: Any, wide_models_dir: str, wide_results_dir: str, evaluation_json: str,
         bc_wide_results_dir: str, out_json: str, out_md: str) -> dict:
     """Every wide run from scratch on the protocol's sets and the best one on the slope x push map (as stage evaluate)
-    -> ``out_json`` (evaluation.json's shape, plus each run's ADR record); the table against the BC wide runs -> ``out_md``."""
-    from walker.passive.backends import make_env
-    from walker.passive.system import load_system
+    -> ``out_json`` (evaluation.json's shape, plus each run's ADR record); the table against the BC wide runs -> ``out_md``.
+    ``params`` and ``env``: the main params file's and the MJX env stage evaluate builds from them (the body comes as
+    arguments, never by import)."""
     from walker.policy import load_policy
     from walker.stages.evaluate import EvaluatedPolicy, evaluate_policies
 
@@ -29,8 +29,6 @@ def run(params: Params, system_file: str, wide_models_dir: str, wide_results_dir
                 for seed in params.seeds}
     bc_training = {f"ppo_wide-{seed}": read_json(Path(bc_wide_results_dir) / f"wide-{seed}.json", f"the main pipeline's stage ppo_wide@{seed}")
                    for seed in params.seeds}
-    w = params.walker
-    env = make_env(load_system(system_file, w), w)
     policies = [EvaluatedPolicy(GROUP, f"{GROUP}-{seed}", load_policy(Path(wide_models_dir) / f"wide-{seed}", env.observation_size, env.action_size))
                 for seed in params.seeds]
     details, maps = evaluate_policies(params, env, policies, [GROUP])
