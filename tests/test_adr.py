@@ -82,6 +82,7 @@ def test_records_round_trip():
     np.testing.assert_array_equal(from_record(as_record(START, "x/"), "x/"), START)
 
 
+@pytest.mark.slow
 def test_training_episodes_draw_from_the_ranges_in_the_env_state_without_recompiling(mjx_env, params):
     import jax
     import jax.numpy as jnp

@@ -42,6 +42,7 @@ def _walker(args: list[str], cwd: Path) -> str:
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_bench_command_writes_every_key(tiny_params):
     out, plot = tiny_params.parent / "bench.json", tiny_params.parent / "bench.png"
     _walker(["bench", "--params", str(tiny_params), "--out", str(out), "--plot", str(plot)], tiny_params.parent)
@@ -60,6 +61,7 @@ def test_bench_command_writes_every_key(tiny_params):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_humanoid_bench_reads_only_its_own_params(tiny_params):
     """`walker bench --humanoid`: the humanoid's physics from humanoid/params.yaml alone (no walker params read)."""
     out = tiny_params.parent / "humanoid_bench.json"

@@ -44,6 +44,7 @@ def test_policy_command_describes_and_rejects(tmp_path, capsys):
     assert "junk.walker: not a walker policy file" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_evaluate_command_runs_the_fsm_natively(capsys):
     import json
 

@@ -38,7 +38,14 @@ def _set(data, dotted, value):
         node[leaf] = value
 
 
-_DELETE = object()
+class _Delete:
+    """The key is removed rather than set (a fixed repr: the test ids must be the same in every xdist worker)."""
+
+    def __repr__(self) -> str:
+        return "<deleted>"
+
+
+_DELETE = _Delete()
 
 BAD_INPUTS = [
     ("walker.timestepp", 0.005, r"unknown key walker\.timestepp"),

@@ -45,6 +45,7 @@ def test_round_seeds_differ_and_repeat():
     assert round_seed(0, 0) != round_seed(0, 1) and round_seed(0, 1) == round_seed(0, 1)
 
 
+@pytest.mark.slow
 def test_labels_in_a_real_rollout_come_from_the_fsm_not_the_learner(params, mjx_env, fixture_conditions):
     """A random learner drives the MJX walker; replaying the FSM (NumPy) on the states it visited gives the labels."""
     from walker.bc import init_mlp, to_policy_file

@@ -51,6 +51,7 @@ def gradient_pair(mjx_env, clone, params, apg_params):
     return autodiff, fd
 
 
+@pytest.mark.slow
 def test_finite_difference_vjp_matches_autodiff_without_contact(gradient_pair, mjx_env):
     autodiff, fd = gradient_pair
     qpos, qvel = mjx_env.start_state(jax.random.PRNGKey(1))
@@ -60,6 +61,7 @@ def test_finite_difference_vjp_matches_autodiff_without_contact(gradient_pair, m
     assert np.linalg.norm(f - a) / np.linalg.norm(a) < FD_TOLERANCE, (a, f)
 
 
+@pytest.mark.slow
 def test_both_are_finite_in_contact(gradient_pair, mjx_env):
     autodiff, fd = gradient_pair
     qpos, qvel = mjx_env.start_state(jax.random.PRNGKey(1))  # standing on the ramp, one foot in contact
@@ -68,6 +70,7 @@ def test_both_are_finite_in_contact(gradient_pair, mjx_env):
     assert np.linalg.norm(a) > 0 and np.linalg.norm(f) > 0
 
 
+@pytest.mark.slow
 def test_finite_difference_step_is_mjx_step_forward(mjx_env, params, apg_params):
     from mujoco import mjx
 

@@ -175,6 +175,7 @@ def test_reset_draws_condition_and_push_within_ranges(mjx_env, params):
         assert len(np.unique(values)) == 64, key
 
 
+@pytest.mark.slow
 def test_every_training_episode_is_a_fresh_draw(mjx_env, params):
     """Under the training wrappers (what Brax PPO runs), an env whose episode ended starts the next one from a new
     start state, push and condition; one that did not keeps its own."""

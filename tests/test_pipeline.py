@@ -18,7 +18,9 @@ import yaml
 from walker.passive.config import load_params
 from walker.web import find_chromium
 
-pytestmark = pytest.mark.slow  # nested `dvc repro` and queue runs: minutes each
+# nested `dvc repro` and queue runs: minutes each; one xdist group, so the built tiny repository (a module fixture)
+# is built once, on one worker, while the other worker takes the rest of the suite
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipelines")]
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -391,6 +393,7 @@ def test_the_readmes_parallel_experiments_recipe(tiny_repo):
     compare. A queued experiment starts from git, so dvc.lock and the uncached results are committed first."""
     root, env = tiny_repo
     dvc = [sys.executable, "-m", "dvc"]
+    _run(dvc + ["repro", "ppo"], root, env)  # what the experiments start from (nothing to do after the main test)
     for cmd in (["git", "add", "-A"], ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "built"]):
         _run(cmd, root, env)
     rates = ("0.001", "0.002")

@@ -104,6 +104,7 @@ class NanRewardEnv(PassiveWalkerEnv):
         return nxt.replace(reward=nxt.reward * jnp.nan)
 
 
+@pytest.mark.slow
 def test_diverging_run_stops_with_a_clear_error_and_writes_nothing(params, tiny_ppo, tmp_path, monkeypatch):
     from walker.errors import TrainingDiverged
     from walker.passive.system import build_system, save_system
@@ -141,6 +142,7 @@ def test_bc_coefficient_anneals_with_the_env_steps_the_normaliser_counted(params
     assert float(bc_coefficient(cfg, state)) == 0.0
 
 
+@pytest.mark.slow
 def test_bc_regularised_ppo_pulls_towards_the_clone_and_lets_go(mjx_env, tiny_ppo):
     """A tiny seeded run with the BC term: Brax reports it, its weight falls to zero, and the loss is restored after."""
     from brax.training.agents.ppo import train as ppo_train

@@ -60,6 +60,7 @@ print(json.dumps({"digest": digest, "hits": log.cache_hits, "misses": log.cache_
 """
 
 
+@pytest.mark.slow
 def test_a_warm_compilation_cache_gives_the_bits_of_a_cold_one(tmp_path):
     """The suite and the pipeline share the persistent compilation cache; what it loads computes what a fresh
     compile computes (an MJX rollout of the expert, compiled into an empty cache, then loaded from it)."""

@@ -59,6 +59,7 @@ def test_the_mixed_queue_keeps_the_demos_and_samples_both_halves(demos):
     assert all(row.tobytes() in demo_obs for row in obs[~from_online])
 
 
+@pytest.mark.slow
 def test_sac_is_scored_on_the_grid_and_a_seeded_run_starts_as_the_clone(mjx_env, tiny_sac, demos):
     clone = random_policy(3, sizes=(18, *tiny_sac.policy_hidden_sizes, 3), activation=tiny_sac.activation)
     seen: dict[int, object] = {}

@@ -89,6 +89,7 @@ def test_cem_refits_to_the_elites_with_a_floor():
     np.testing.assert_allclose(spread, [0.2, 0.05])
 
 
+@pytest.mark.slow
 def test_the_tunable_fsm_at_the_params_files_values_acts_as_the_fsm(params, mjx_env, fsm_trajectories, fixture_conditions):
     from walker.passive.tunable_fsm import tunable_fsm_policy
     from walker.rollout import make_rollout, run_rollouts
@@ -104,6 +105,7 @@ def test_the_tunable_fsm_at_the_params_files_values_acts_as_the_fsm(params, mjx_
                               fsm_trajectories.action[:50]), "the params are read, not baked in"
 
 
+@pytest.mark.slow
 def test_a_tiny_search_finds_the_nominal_gait_at_the_nominal_slope(tiny_result):
     nominal = tiny_result["points"][0]
     assert nominal["slope_deg"] == 11.5 and nominal["push_impulse_ns"] == 0.0
@@ -114,6 +116,7 @@ def test_a_tiny_search_finds_the_nominal_gait_at_the_nominal_slope(tiny_result):
     assert len(nominal["finalists_selection_walking"]) == 2 and nominal["chosen_finalist"] in (0, 1)
 
 
+@pytest.mark.slow
 def test_the_stage_writes_its_table_and_plot(tiny_stage, tiny_result):
     assert tiny_result["body"] == "passive" and tiny_result["wall_clock_s"] > 0
     assert "| 11.5 | +0 |" in (tiny_stage / "w.md").read_text() and "| 11.5 | -3 |" in (tiny_stage / "w.md").read_text()
