@@ -18,9 +18,9 @@ import yaml
 from walker.passive.config import load_params
 from walker.web import find_chromium
 
-# nested `dvc repro` and queue runs: minutes each; one xdist group, so the built tiny repository (a module fixture)
-# is built once, on one worker, while the other worker takes the rest of the suite
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipelines")]
+# nested `dvc repro` and queue runs: minutes each. The file is one unit of xdist's work (`--dist loadfile`), so the
+# built tiny repository (a module fixture) is built once, on one worker, while the other takes the rest of the suite.
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 
