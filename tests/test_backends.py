@@ -23,7 +23,8 @@ def backend_walker(params, backends, name: str):
     )
 
 
-@pytest.fixture(scope="module", params=BRAX_PIPELINES)
+# every test on a Brax pipeline's env is slow: it compiles that pipeline on the walker
+@pytest.fixture(scope="module", params=[pytest.param(name, marks=pytest.mark.slow) for name in BRAX_PIPELINES])
 def backend_env(request, params, backends_config):
     from walker.passive.backends import make_env
     from walker.passive.system import build_system
@@ -33,7 +34,6 @@ def backend_env(request, params, backends_config):
     return env, jax.jit(env.reset), jax.jit(env.step)
 
 
-@pytest.mark.slow  # compiles each of Brax's pipelines on the walker
 def test_reset_and_step_shapes_and_metrics(backend_env):
     env, reset, step = backend_env
     state = reset(jax.random.PRNGKey(0))
@@ -49,7 +49,6 @@ def test_reset_and_step_shapes_and_metrics(backend_env):
     assert float(nxt.info["time"]) == pytest.approx(env.cfg.control_dt)
 
 
-@pytest.mark.slow  # compiles each of Brax's pipelines on the walker
 def test_same_key_same_trajectory_other_key_another(backend_env):
     _, reset, step = backend_env
 
@@ -64,14 +63,13 @@ def test_same_key_same_trajectory_other_key_another(backend_env):
     assert not np.allclose(a, c)
 
 
-@pytest.mark.slow  # compiles each of Brax's pipelines on the walker
 def test_reset_starts_where_the_mjx_env_starts(backend_env, mjx_env):
     _, reset, _ = backend_env
     key = jax.random.PRNGKey(5)
     np.testing.assert_allclose(reset(key).obs, mjx_env.reset(key).obs, atol=1e-5)
 
 
-@pytest.mark.slow  # compiles each of Brax's pipelines on the walker
+@pytest.mark.slow  # compiles Brax's generalized pipeline on the walker
 def test_push_adds_the_expected_momentum(params, backends_config):
     """3 N s along the ramp over 0.1 s: the generalized walker gains about impulse / mass, as on MJX."""
     from walker.passive.backends import make_env
