@@ -14,6 +14,7 @@ from walker.adr import (
     boundary_conditions,
     boundary_success,
     from_record,
+    nominal_factors,
     ranges_updater,
     update_ranges,
 )
@@ -75,6 +76,31 @@ def test_boundary_episodes_pin_one_factor_and_draw_the_rest_from_the_ranges(para
     walking[3 * cases:3 * cases + 2] = 1.0  # two of push-high's
     success = boundary_success(walking, cases)
     assert success[0, 0] == 1.0 and success[1, 1] == pytest.approx(0.4) and success.sum() == pytest.approx(1.4)
+
+
+def test_nominal_boundary_episodes_hold_every_other_factor_nominal(params):
+    ranges = np.array([[6.0, 17.0], [-6.0, 4.5], [0.5, 1.3], [0.7, 1.25]])
+    cases = 3
+    nominal = nominal_factors(params.walker.slope_deg)
+    assert nominal.tolist() == pytest.approx([params.walker.slope_deg, 0.0, 1.0, 1.0])
+    c = boundary_conditions(ranges, cases, np.random.default_rng(0), params.ppo.randomization, "nominal", nominal)
+    columns = {f: getattr(c, f) for f in ADR_FACTORS}
+    for i, f in enumerate(ADR_FACTORS):
+        for j in range(2):
+            block = slice((2 * i + j) * cases, (2 * i + j + 1) * cases)
+            np.testing.assert_allclose(columns[f][block], ranges[i, j], rtol=1e-6)  # the boundary under test
+            for k, other in enumerate(ADR_FACTORS):
+                if k != i:
+                    np.testing.assert_allclose(columns[other][block], nominal[k], rtol=1e-6)  # everything else nominal
+    # "wide" draws the same episodes as before the option existed: the same generator calls in the same order
+    wide = boundary_conditions(ranges, cases, np.random.default_rng(0), params.ppo.randomization)
+    again = boundary_conditions(ranges, cases, np.random.default_rng(0), params.ppo.randomization, "wide", nominal)
+    for f in (*ADR_FACTORS, "push_time_s"):
+        np.testing.assert_array_equal(getattr(wide, f), getattr(again, f))
+    with pytest.raises(ValueError, match="nominal value"):
+        boundary_conditions(ranges, cases, np.random.default_rng(0), params.ppo.randomization, "nominal")
+    with pytest.raises(ValueError, match="'wide' or 'nominal'"):
+        boundary_conditions(ranges, cases, np.random.default_rng(0), params.ppo.randomization, "middle", nominal)
 
 
 def test_records_round_trip():

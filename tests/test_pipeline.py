@@ -98,6 +98,7 @@ HUMANOID_PPO = {
 }
 ENVELOPE_TINY = {  # envelope/params.yaml
     ("wide_from_scratch", "start"): "scratch-0",  # the only scratch run of seeds [0]
+    ("wide_variants", "variants"): {"braked_nominal": {"overspeed": 1.0, "speed_cap": 2.5, "boundary_others": "nominal"}},  # one of two
 }
 HUMANOID_TINY = {
     ("humanoid", "episode_seconds"): 0.5,
@@ -439,6 +440,22 @@ def test_adr_from_scratch_runs_on_the_main_outputs(tiny_repo):
     assert 0.0 <= result["policies"]["ppo_wide_scratch-0"]["suite"]["walking"] <= 1.0
     md = (root / "results/envelope/wide_from_scratch.md").read_text()
     assert "| ppo_wide-0 | models/ppo/bc-0 |" in md and "| ppo_wide_scratch-0 | models/ppo/scratch-0 |" in md
+
+
+def test_wide_variants_run_on_the_main_outputs(tiny_repo):
+    """The envelope study's variants of the wide runs (issue 36 items 2 and 3): ppo_wide's ADR run from the main
+    pipeline's BC-seeded PPO run with a braking cost and nominal boundary tests, measured against ppo_wide's runs."""
+    root, env = tiny_repo
+    out = _run([sys.executable, "-m", "dvc", "repro", "envelope/dvc.yaml:wide_variants_eval"], root, env)
+    assert "Running stage 'envelope/dvc.yaml:wide_variant@braked_nominal-0'" in out
+    record = json.loads((root / "results/envelope/wide_variants/braked_nominal-0.json").read_text())
+    assert record["start_policy"] == "models/ppo/bc-0" and record["env_steps"] == 80 and record["boundary_others"] == "nominal"
+    assert all("success_at_slope_deg_low" in h for h in record["history"])
+    result = json.loads((root / "results/envelope/wide_variants.json").read_text())
+    assert set(result["policies"]) == {"ppo_wide_braked_nominal-0"} and set(result["baseline_slope_speeds"]) == {"ppo_wide-0"}
+    assert len(result["policies"]["ppo_wide_braked_nominal-0"]["sweeps"]["slope_deg"]["walking_speed_mps"]) == 2
+    md = (root / "results/envelope/wide_variants.md").read_text()
+    assert "| braked_nominal | 1.00 | 2.50 | nominal |" in md and "| ppo_wide-0 |" in md and "| ppo_wide_braked_nominal-0 |" in md
 
 
 def test_physics_pipeline_runs_on_the_main_outputs(tiny_repo, background):

@@ -3,7 +3,7 @@
 Boundary sampling as in OpenAI et al., "Solving Rubik's Cube with a Robot Hand"
 (2019): each factor's range has two boundaries; the policy is measured on
 episodes with one factor pinned at one boundary (the other factors drawn from
-their current ranges), and that boundary moves out by one step when the policy's
+their current ranges, or held nominal: ``adr.boundary_others``), and that boundary moves out by one step when the policy's
 success there is at least an upper threshold, in by one step when below a
 lower threshold, and stays otherwise. A range never grows past its hard limits
 and never shrinks inside the range it started from (the robustness suite's box,
@@ -69,12 +69,22 @@ def update_ranges(
     return np.stack([low, high], axis=1)
 
 
-def boundary_conditions(ranges: np.ndarray, cases: int, rng: np.random.Generator, base: ConditionRanges) -> Conditions:
+def boundary_conditions(ranges: np.ndarray, cases: int, rng: np.random.Generator, base: ConditionRanges, others: str = "wide",
+                        nominal: np.ndarray | None = None) -> Conditions:
     """The boundary-sampling episodes: for each factor and side (in :data:`ADR_FACTORS` x :data:`SIDES` order),
     ``cases`` episodes with that factor at that boundary and every other factor drawn uniformly from its current
-    range (push times from ``base.push_time_s``, push duration ``base.push_duration_s``); F * 2 * cases rows."""
+    range (``others="wide"``) or held at ``nominal`` ((F,), in :data:`ADR_FACTORS` order; ``others="nominal"``:
+    the boundary alone, so a range is not held back by the combination of every other factor at its widest);
+    push times from ``base.push_time_s``, push duration ``base.push_duration_s``; F * 2 * cases rows."""
     n = len(ADR_FACTORS) * len(SIDES) * cases
-    columns = {f: rng.uniform(ranges[i, 0], ranges[i, 1], n).astype(np.float32) for i, f in enumerate(ADR_FACTORS)}
+    if others == "wide":
+        columns = {f: rng.uniform(ranges[i, 0], ranges[i, 1], n).astype(np.float32) for i, f in enumerate(ADR_FACTORS)}
+    elif others == "nominal":
+        if nominal is None or np.shape(nominal) != (len(ADR_FACTORS),):
+            raise ValueError(f"others='nominal' needs the nominal value of each of {ADR_FACTORS}")
+        columns = {f: np.full(n, nominal[i], np.float32) for i, f in enumerate(ADR_FACTORS)}
+    else:
+        raise ValueError(f"others must be 'wide' or 'nominal', not {others!r}")
     for i, f in enumerate(ADR_FACTORS):
         for j in range(len(SIDES)):
             first = (i * len(SIDES) + j) * cases
@@ -86,8 +96,14 @@ def boundary_conditions(ranges: np.ndarray, cases: int, rng: np.random.Generator
     )
 
 
+def nominal_factors(slope_deg: float) -> np.ndarray:
+    """The nominal condition in :data:`ADR_FACTORS` order: the params file's slope, no push, unscaled friction and mass."""
+    return np.array([slope_deg, 0.0, 1.0, 1.0], np.float32)
+
+
 def boundary_success(walking: np.ndarray, cases: int) -> np.ndarray:
-    """Fraction of walking episodes per boundary, (F, 2), from the (F * 2 * cases,) outcomes of :func:`boundary_conditions`."""
+    """Fraction of walking (or surviving) episodes per boundary, (F, 2), from the (F * 2 * cases,) outcomes of
+    :func:`boundary_conditions`."""
     return np.asarray(walking, float).reshape(len(ADR_FACTORS), len(SIDES), cases).mean(axis=2)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +22,7 @@ from walker.adr import (
     boundary_conditions,
     boundary_success,
     limits_array,
+    nominal_factors,
     ranges_array,
     ranges_updater,
     steps_array,
@@ -58,12 +61,24 @@ def load_start(ppo_dir: str, obs_size: int, action_size: int) -> tuple[PolicyFil
     return load_policy(ppo_dir, obs_size, action_size), load_critic(ppo_dir)
 
 
-def run(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: str, out_json: str, live_dir: str) -> dict:
-    """One wide run; the model folder, the dvclive folder and the metrics appear only when it finished."""
-    return run_in_dirs(lambda model_dir, live: _train(params, seed, system_file, ppo_dir, model_dir, live), out_dir, live_dir, out_json)
+EnvTransform = Callable[[Any], Any]
+"""the body's MJX env -> the env PPO trains on (a Brax wrapper that reshapes the reward, say); the boundary
+episodes always measure the body's own env"""
 
 
-def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: Path, live_dir: Path) -> dict:
+def run(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: str, out_json: str, live_dir: str,
+        shaping: EnvTransform | None = None, boundary_others: str = "wide", name: str | None = None) -> dict:
+    """One wide run; the model folder, the dvclive folder and the metrics appear only when it finished. The envelope
+    study's variants change it in two ways only: ``shaping`` wraps the env PPO trains on, and ``boundary_others``
+    ("wide": the other factors drawn from their current ranges, this stage's own; "nominal": held nominal) is how
+    :func:`walker.adr.boundary_conditions` draws the boundary episodes; ``name`` labels the logs (default wide-<seed>)."""
+    return run_in_dirs(lambda model_dir, live: _train(params, seed, system_file, ppo_dir, model_dir, live, shaping, boundary_others,
+                                                      name or f"wide-{seed}"),
+                       out_dir, live_dir, out_json)
+
+
+def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: Path, live_dir: Path, shaping: EnvTransform | None,
+           boundary_others: str, name: str) -> dict:
     from dvclive import Live  # heavy import, only in the training stages
 
     start_time = time.time()
@@ -78,7 +93,6 @@ def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: P
     wrap = adr_wrap_env_fn(body, start, (rand.push_time_s.low, rand.push_time_s.high), rand.push_duration_s)
     rollout = make_rollout(body, learned_policy(init), horizon_steps(w, ev))
     rng = np.random.default_rng([ev.seed, seed, 23])  # the boundary episodes' conditions, a new draw at every update
-    name = f"wide-{seed}"
     history: list[dict] = []
     eval_s = [0.0]
     sps: list[float] = []
@@ -88,14 +102,15 @@ def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: P
         def on_eval(env_steps: int, policy: PolicyFile) -> None:
             t0 = time.time()
             ranges = current[0]
-            conditions = boundary_conditions(ranges, adr.boundary_cases, rng, rand)
+            conditions = boundary_conditions(ranges, adr.boundary_cases, rng, rand, boundary_others, nominal_factors(w.slope_deg))
             _, m = measure(rollout, conditions, ev.seed + 10 + len(history), w, ev, f"{name}: boundaries at {env_steps} steps",
                            body.foot_model, policy_arrays(policy))
             success = boundary_success(m.walking, adr.boundary_cases)
+            succeeded = boundary_success(m.success, adr.boundary_cases)  # why a boundary holds: falls, or no fall but no walk
             updated = update_ranges(ranges, success, start, limits, step, adr.upper, adr.lower)
             current[0] = updated
             eval_s[0] += time.time() - t0
-            history.append({"env_steps": env_steps, **as_record(ranges), **as_record(success, "walking_at_")})
+            history.append({"env_steps": env_steps, **as_record(ranges), **as_record(success, "walking_at_"), **as_record(succeeded, "success_at_")})
             live.step = env_steps
             for key, value in {**as_record(ranges, "adr/"), **as_record(success, "boundary/")}.items():
                 live.log_metric(key, value)
@@ -109,7 +124,8 @@ def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: P
             print(f"[ppo_wide {name}] {env_steps}/{cfg.num_timesteps} env steps, {rate:.0f} steps/s while training", flush=True)
 
         run_cfg = PpoRun(cfg=cfg, seed=seed, init=init, num_timesteps=cfg.num_timesteps, critic=critic)
-        policy, env_steps = ppo_train(body, run_cfg, on_eval, on_progress, wrap_env_fn=wrap, update_env_state=ranges_updater(lambda: current[0]))
+        trained_env = body if shaping is None else shaping(body)
+        policy, env_steps = ppo_train(trained_env, run_cfg, on_eval, on_progress, wrap_env_fn=wrap, update_env_state=ranges_updater(lambda: current[0]))
 
     trained = [h for h in history if h["env_steps"] < env_steps]  # the last record's ranges came after training ended
     lows = np.array([[h[f"{f}_low"] for f in ADR_FACTORS] for h in trained]).min(axis=0)
@@ -126,6 +142,7 @@ def _train(params: Params, seed: int, system_file: str, ppo_dir: str, out_dir: P
         "ranges_final": {k: trained[-1][k] for k in as_record(start)},
         "ranges_widest": as_record(widest),
         "limits": as_record(limits),
+        "boundary_others": boundary_others,
         "history": history,
     }
     policy = dataclasses.replace(policy, metadata={"source": "ppo_wide", "seed": seed, "env_steps": int(env_steps), "start": str(ppo_dir)})
