@@ -99,3 +99,26 @@ def test_config_errors_name_the_key():
         check_groups(CoverageConfig(expert="expert", plot_groups=("fsm",)), EVALUATION)
     with pytest.raises(ConfigError, match="coverage.plot_groups"):
         CoverageConfig(expert="fsm", plot_groups=())
+
+
+def test_the_wide_runs_variants_are_counted_and_drawn_after_the_other_groups(tmp_path):
+    from walker.coverage import group_order, group_style
+    from walker.stages import coverage as stage
+
+    assert group_order(["ppo_wide_braked_nominal", "ppo_wide", "ppo_wide_braked", "ppo_wide_scratch", "fsm"]) == [
+        "fsm", "ppo_wide", "ppo_wide_scratch", "ppo_wide_braked", "ppo_wide_braked_nominal"]
+    variants = ["ppo_wide_braked", "ppo_wide_braked_nominal"]
+    assert group_style("ppo_wide_braked_nominal", variants)[0] == "PPO wide, braked_nominal (ADR)"
+    assert group_style("ppo_wide_braked", variants)[1] != group_style("ppo_wide_braked_nominal", variants)[1]
+    with pytest.raises(KeyError, match="ppo_wide_fast"):
+        group_style("ppo_wide_fast", variants)  # a group no evaluation file holds
+    evaluation, walkable, study = tmp_path / "evaluation.json", tmp_path / "walkable.json", tmp_path / "variants.json"
+    evaluation.write_text(json.dumps(EVALUATION))
+    walkable.write_text(json.dumps(WALKABLE))
+    study.write_text(json.dumps({"policies": {"ppo_wide_braked-0": _policy("ppo_wide_braked", [1.0, 1.0, 0.0, 1.0, 0.0], [0.2, 0.95, 1.0])}}))
+    out = tmp_path / "out"
+    stage.run(CoverageConfig(expert="fsm", plot_groups=("fsm", "ppo_wide", "ppo_wide_braked")), [str(evaluation), str(study)], str(walkable),
+              str(out / "c.json"), str(out / "c.md"), str(out / "c.png"))
+    md = (out / "c.md").read_text()
+    assert md.index("| ppo_wide-1 |") < md.index("| ppo_wide_braked-0 | 3 of 3 |")
+    assert (out / "c.png").stat().st_size > 10_000
