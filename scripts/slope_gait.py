@@ -4,7 +4,7 @@ Usage: python scripts/slope_gait.py POLICY_DIR[,POLICY_DIR...] SLOPES [CASES]
   e.g. python scripts/slope_gait.py models/ppo/bc-0,models/ppo_wide/wide-0 4,6,12,15,16,17,18
 
 Each slope: CASES (default 32) nominal starts, no push, nominal friction and mass, evaluate.episode_seconds
-long, scored by the protocol (walker.protocol.measure). A gait that survives but is not a walk shows
+long, scored by the protocol (walker.protocol.measure), with the fraction that falls. A gait that survives but is not a walk shows
 which bound it breaks (flight fraction, stance-foot slip, step length, alternations: docs/protocol.md).
 """
 
@@ -40,7 +40,8 @@ if __name__ == "__main__":
         g = m.gait
         for i, slope in enumerate(slopes):
             at = slice(i * cases, (i + 1) * cases)
-            print(f"{path} {slope:g} deg: success {m.success[at].mean():.2f}, walking {m.walking[at].mean():.2f}, "
+            fell = (m.steps_alive[at] < horizon_steps(w, ev)).mean()  # a fall ends the episode early
+            print(f"{path} {slope:g} deg: fell {fell:.2f}, success {m.success[at].mean():.2f}, walking {m.walking[at].mean():.2f}, "
                   f"speed {np.nanmean(m.speed_mps[at]):.2f} m/s, flight fraction {np.nanmean(g.flight_fraction[at]):.2f}, "
                   f"alternations {np.nanmean(g.alternations_hz[at]):.2f}/s, stance slip {np.nanmean(g.stance_slip_mps[at]):.2f} m/s, "
                   f"step {np.nanmean(g.step_length_m[at]):.2f} m", flush=True)
