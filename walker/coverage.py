@@ -22,6 +22,7 @@ from typing import Any
 from walker.config import ConfigError, field, load_block
 from walker.envelope import ENVELOPE_PARAMS_FILE
 from walker.wide_from_scratch import GROUP as WIDE_FROM_SCRATCH
+from walker.wide_variants import group_of
 
 SWEEP_FACTORS = ("slope_deg", "push_impulse_ns")
 """the evaluation sweeps that the search's points lie on: slopes with no push, pushes at the nominal slope"""
@@ -48,8 +49,8 @@ def load_coverage(path: str = ENVELOPE_PARAMS_FILE) -> CoverageConfig:
 
 STUDY_STYLE = {WIDE_FROM_SCRATCH: ("PPO wide from scratch (ADR)", "#8c564b")}
 """the envelope study's own policy groups -> (label, colour), next to the main figures' styles"""
-VARIANT_PREFIX = "ppo_wide_"
-"""the wide runs' variants (stages wide_variant@*, :mod:`walker.wide_variants`) are groups ``ppo_wide_<variant>``"""
+VARIANT_PREFIX = group_of("")
+"""the wide runs' variants (stages wide_variant@*, :mod:`walker.wide_variants`) are groups ``<prefix><variant>``"""
 VARIANT_COLOURS = ("#17becf", "#bcbd22", "#e377c2", "#7f7f7f")
 
 
@@ -235,7 +236,8 @@ def coverage_plot(result: Mapping[str, Any], evaluation: Mapping[str, Any], plot
     from walker.plots import pyplot, save_figure
 
     plt = pyplot()
-    variants = group_order([e["group"] for e in evaluation["policies"].values() if e["group"].startswith(VARIANT_PREFIX)])
+    variants = group_order([e["group"] for e in evaluation["policies"].values()
+                            if e["group"].startswith(VARIANT_PREFIX) and e["group"] not in STUDY_STYLE])  # not ppo_wide_scratch
     maps = evaluation.get("envelope_map") or {}
     fig = plt.figure(figsize=(5.0 * max(len(maps), 2), 9.6 if maps else 4.4))
     top, bottom = fig.subfigures(2, 1, height_ratios=(1.05, 1.0)) if maps else (None, fig)
