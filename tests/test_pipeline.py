@@ -61,7 +61,7 @@ TINY = {
     ("report", "video_seconds"): 0.2,
     ("report", "video_width"): 64,
     ("report", "video_height"): 48,
-    ("bench", "batch_sizes"): [2],
+    ("bench", "batch_sizes"): [1, 2],  # one batch on one device, one over every core (2 here)
     ("bench", "physics_steps"): 4,
     ("bench", "gait_episodes"): 1,
     ("bench", "repeats"): 1,
@@ -191,10 +191,10 @@ class Background:
     """A ``dvc repro`` of another pipeline running in its own copy of the repository while the main test works
     (the stages trace and compile on one core for most of their time, so two runs share the machine's two)."""
 
-    def __init__(self, root: Path, env: dict[str, str], target: str):
+    def __init__(self, root: Path, env: dict[str, str], *targets: str):
         self.root, self.env, self.log = root, env, root / "background.log"
         with self.log.open("w") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro", target], cwd=root, env=env,
+            self.proc = subprocess.Popen([sys.executable, "-m", "dvc", "repro", *targets], cwd=root, env=env,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait(self, timeout: float = 1800) -> str:
@@ -226,12 +226,43 @@ def _start_humanoid(background: dict, tmp_path_factory) -> None:
     background["humanoid"] = Background(root, _tiny_copy(root), "humanoid/dvc.yaml")
 
 
-def _start_physics(background: dict, root: Path, env: dict[str, str], tmp_path_factory) -> None:
-    """The physics pipeline reads the main pipeline's outputs: a copy of the built repository (its DVC cache and
-    lock included), so the main test can go on editing and rerunning its own."""
-    copy = tmp_path_factory.mktemp("physics_repo") / "repo"
+ENVELOPE_AND_CAPACITY = ("envelope/dvc.yaml:wide_from_scratch_eval", "envelope/dvc.yaml:wide_variants_eval", "capacity/dvc.yaml")
+"""the studies that read the main pipeline's outputs and are checked by tests of their own, run together in one copy"""
+
+
+def _start_on_built(background: dict, name: str, root: Path, env: dict[str, str], tmp_path_factory, *targets: str) -> None:
+    """Pipelines that read the main pipeline's outputs: a copy of the built repository (its DVC cache and lock
+    included), so the main test can go on editing and rerunning its own while they run."""
+    copy = tmp_path_factory.mktemp(f"{name}_repo") / "repo"
     shutil.copytree(root, copy, symlinks=True)
-    background["physics"] = Background(copy, dict(env, PYTHONPATH=str(copy)), "physics/dvc.yaml")
+    background[name] = Background(copy, dict(env, PYTHONPATH=str(copy)), *targets)
+
+
+class Finished:
+    """A pipeline run that has already finished in the foreground (as :class:`Background` once it has)."""
+
+    def __init__(self, root: Path, out: str):
+        self.root, self.out = root, out
+
+    def wait(self) -> str:
+        return self.out
+
+    def stop(self) -> None:
+        pass
+
+
+def _built_run(background: dict, name: str, tiny_repo, *targets: str) -> tuple[Path, str]:
+    """The root and output of the pipelines that the main test started as ``name`` on its outputs. Run alone (no
+    main test before it), they run here, in the tiny repository itself, the main pipeline first, once for every test
+    that reads them."""
+    if name not in background:
+        root, env = tiny_repo
+        background[name] = Finished(root, _run([sys.executable, "-m", "dvc", "repro", *targets], root, env))
+    run = background[name]
+    out = run.wait()
+    if isinstance(run, Background):
+        assert "Running stage 'bc'" not in out and "Running stage 'ppo@" not in out  # it reads them, it does not rebuild them
+    return run.root, out
 
 
 def _default_sigint() -> None:
@@ -281,7 +312,8 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
     dvc = [sys.executable, "-m", "dvc"]
     _start_humanoid(background, tmp_path_factory)
     first = _run(dvc + ["repro"], root, env)
-    _start_physics(background, root, env, tmp_path_factory)
+    _start_on_built(background, "physics", root, env, tmp_path_factory, "physics/dvc.yaml")
+    _start_on_built(background, "envelope", root, env, tmp_path_factory, *ENVELOPE_AND_CAPACITY)
     for stage in ("system", "demos", "bc", *(f"ppo@{run}" for run in PPO_RUNS), *(f"sac@{run}" for run in SAC_RUNS), "ppo_wide@0", "evaluate",
                   "web", "report", "bench", "solvers"):
         assert f"Running stage '{stage}'" in first
@@ -291,9 +323,18 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
     assert (root / "results/web/vendor/mujoco/mujoco.wasm").stat().st_size > 1_000_000
     if find_chromium():
         assert (root / "results/viewer/viewer.png").stat().st_size > 10_000
-    bench = json.loads((root / "results/bench.json").read_text())
-    assert set(BENCH_KEYS) <= set(bench) and bench["ppo_env_steps_per_s"] > 0
+    bench = json.loads((root / "results/bench.json").read_text())  # what docs/design.md promises; not its speed
+    assert set(BENCH_KEYS) <= set(bench) and set(bench["by_batch"]) == {"1", "2"}
     assert "humanoid" not in bench  # the humanoid pipeline's own stage `bench`
+    cores = os.cpu_count() or 1
+    assert [bench["by_batch"][b]["shards"] for b in ("1", "2")] == [1, cores if 2 % cores == 0 else 1]  # a CPU device per core
+    rates = [bench[k] for k in ("native_physics_steps_per_s", "mjx_physics_steps_per_s", "env_ctrl_steps_per_s", "ppo_env_steps_per_s")]
+    assert all(r > 0 for r in rates)
+    best = bench["by_batch"][str(bench["mjx_best_batch"])]["mjx_physics_steps_per_s"]
+    assert best == max(b["mjx_physics_steps_per_s"] for b in bench["by_batch"].values()) == bench["mjx_physics_steps_per_s"]
+    assert bench["ratio_mjx_to_native"] == pytest.approx(best / bench["native_physics_steps_per_s"])
+    assert bench["device"].startswith(("cpu", "gpu", "tpu")) and bench["host_peak_rss_mb"] > 0
+    assert (root / "results/bench_throughput.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     converged = json.loads((root / "results/solvers.json").read_text())["converged"]
     assert converged["setting_vs_reference_x_m"] == 0.0 and converged["mjx_vs_native_x_m"] < 0.01
     metrics = json.loads((root / "results/demos.json").read_text())
@@ -359,18 +400,16 @@ def test_repro_then_nothing_then_only_what_depends(tiny_repo, background, tmp_pa
     report_only = _run(dvc + ["repro"], root, env)
     assert "Running stage 'report'" in report_only and "Running stage 'evaluate'" not in report_only
 
-    # an interrupted run loses nothing and reruns to the same bits: kill -9 (Ctrl-C's cleanup is tests/test_io.py's;
-    # the same bits from the same seed are also bc's, tests/test_bc.py, and the env's, tests/test_mjx_env.py)
-    run = PPO_RUNS[0]
-    built = _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}")
-    _interrupt(dvc + ["repro", "--force", "--single-item", f"ppo@{run}"], root, env, f"[ppo {run}]", signal.SIGKILL)
-    assert not (root / f"models/ppo/{run}/policy.walker").exists(), f"{run}: an interrupted stage left a policy file"
-    assert f"ppo@{run}" in json.loads(_status(root, env))
-    resumed = _run(dvc + ["repro", f"ppo@{run}"], root, env)
-    assert "Running stage 'bc'" not in resumed and "Running stage 'demos'" not in resumed
-    assert _lock_md5(root, f"ppo@{run}", f"models/ppo/{run}") == built, f"{run}: rerun after interruption differs"
-    wide_md5 = _lock_md5(root, "ppo_wide@0", "models/ppo_wide/wide-0")  # ranges moved between epochs, at fixed points
-    _run(dvc + ["repro", "--force", "--single-item", "ppo_wide@0"], root, env)
+    # an interrupted run loses nothing and reruns to the same bits: kill -9 the wide run (Ctrl-C's cleanup is
+    # tests/test_io.py's; the same bits from the same seed are also bc's, tests/test_bc.py, and the env's,
+    # tests/test_mjx_env.py). One rerun checks both: nothing left behind, and ADR's ranges, which move between epochs
+    # at fixed points, give the first build's policy file again.
+    wide_md5 = _lock_md5(root, "ppo_wide@0", "models/ppo_wide/wide-0")
+    _interrupt(dvc + ["repro", "--force", "--single-item", "ppo_wide@0"], root, env, "[ppo_wide wide-0]", signal.SIGKILL)
+    assert not (root / "models/ppo_wide/wide-0/policy.walker").exists(), "an interrupted stage left a policy file"
+    assert "ppo_wide@0" in json.loads(_status(root, env))
+    resumed = _run(dvc + ["repro", "ppo_wide@0"], root, env)
+    assert "Running stage 'ppo@bc-0'" not in resumed and "Running stage 'bc'" not in resumed
     assert _lock_md5(root, "ppo_wide@0", "models/ppo_wide/wide-0") == wide_md5, "a wide run must rerun to the same bits"
 
     # editing a block puts out of date the stages that read it, not those before them (the report-only edit
@@ -416,9 +455,8 @@ def test_the_readmes_parallel_experiments_recipe(tiny_repo):
 
 
 
-def test_capacity_sweep_is_its_own_pipeline(tiny_repo):
-    root, env = tiny_repo
-    out = _run([sys.executable, "-m", "dvc", "repro", "capacity/dvc.yaml"], root, env)
+def test_capacity_sweep_is_its_own_pipeline(tiny_repo, background):
+    root, out = _built_run(background, "envelope", tiny_repo, *ENVELOPE_AND_CAPACITY)
     assert "Running stage 'capacity/dvc.yaml:train@tiny'" in out and "Running stage 'capacity/dvc.yaml:plot'" in out
     run = json.loads((root / "results/capacity/tiny.json").read_text())
     assert run["policy_hidden_sizes"] == [8] and run["policy_parameters"] == 18 * 8 + 8 + 8 * 6 + 6
@@ -427,11 +465,10 @@ def test_capacity_sweep_is_its_own_pipeline(tiny_repo):
     assert (root / "results/capacity.png").stat().st_size > 10_000
 
 
-def test_adr_from_scratch_runs_on_the_main_outputs(tiny_repo):
+def test_adr_from_scratch_runs_on_the_main_outputs(tiny_repo, background):
     """The envelope study's ADR from PPO from scratch (issue 36 item 4): trained from the main pipeline's scratch run
     and measured as stage evaluate measures the wide runs from BC, without rebuilding the main pipeline's outputs."""
-    root, env = tiny_repo
-    out = _run([sys.executable, "-m", "dvc", "repro", "envelope/dvc.yaml:wide_from_scratch_eval"], root, env)
+    root, out = _built_run(background, "envelope", tiny_repo, *ENVELOPE_AND_CAPACITY)
     assert "Running stage 'envelope/dvc.yaml:wide_from_scratch@0'" in out and "Running stage 'envelope/dvc.yaml:wide_from_scratch_eval'" in out
     record = json.loads((root / "results/envelope/wide_from_scratch/wide-0.json").read_text())
     assert record["start_policy"] == "models/ppo/scratch-0" and record["env_steps"] == 80
@@ -442,11 +479,10 @@ def test_adr_from_scratch_runs_on_the_main_outputs(tiny_repo):
     assert "| ppo_wide-0 | models/ppo/bc-0 |" in md and "| ppo_wide_scratch-0 | models/ppo/scratch-0 |" in md
 
 
-def test_wide_variants_run_on_the_main_outputs(tiny_repo):
+def test_wide_variants_run_on_the_main_outputs(tiny_repo, background):
     """The envelope study's variants of the wide runs (issue 36 items 2 and 3): ppo_wide's ADR run from the main
     pipeline's BC-seeded PPO run with a braking cost and nominal boundary tests, measured against ppo_wide's runs."""
-    root, env = tiny_repo
-    out = _run([sys.executable, "-m", "dvc", "repro", "envelope/dvc.yaml:wide_variants_eval"], root, env)
+    root, out = _built_run(background, "envelope", tiny_repo, *ENVELOPE_AND_CAPACITY)
     assert "Running stage 'envelope/dvc.yaml:wide_variant@braked_nominal-0'" in out
     record = json.loads((root / "results/envelope/wide_variants/braked_nominal-0.json").read_text())
     assert record["start_policy"] == "models/ppo/bc-0" and record["env_steps"] == 80 and record["boundary_others"] == "nominal"
@@ -459,12 +495,7 @@ def test_wide_variants_run_on_the_main_outputs(tiny_repo):
 
 
 def test_physics_pipeline_runs_on_the_main_outputs(tiny_repo, background):
-    if "physics" in background:  # started on the main test's outputs
-        root, out = background["physics"].root, background["physics"].wait()
-        assert "Running stage 'bc'" not in out and "Running stage 'ppo@" not in out  # it reads them, it does not rebuild them
-    else:  # run alone: the main pipeline first
-        root, env = tiny_repo
-        out = _run([sys.executable, "-m", "dvc", "repro", "physics/dvc.yaml"], root, env)
+    root, out = _built_run(background, "physics", tiny_repo, "physics/dvc.yaml")
     for stage in ("backends", "gradients", "apg@finite_difference", "apg_compare"):
         assert f"Running stage 'physics/dvc.yaml:{stage}'" in out, stage
     table = json.loads((root / "results/backends.json").read_text())
