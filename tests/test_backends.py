@@ -23,15 +23,26 @@ def backend_walker(params, backends, name: str):
     )
 
 
+_BUILT: dict[str, tuple] = {}
+"""each Brax pipeline's env with its jitted reset and step, built once per process: the tests below share their traces"""
+
+
+def built_backend(params, backends, name: str) -> tuple:
+    """(env, jitted reset, jitted step) of the walker on Brax pipeline ``name``."""
+    if name not in _BUILT:
+        from walker.passive.backends import make_env
+        from walker.passive.system import build_system
+
+        w = backend_walker(params, backends, name)
+        env = make_env(build_system(w), w)
+        _BUILT[name] = env, jax.jit(env.reset), jax.jit(env.step)
+    return _BUILT[name]
+
+
 # every test on a Brax pipeline's env is slow: it compiles that pipeline on the walker
 @pytest.fixture(scope="module", params=[pytest.param(name, marks=pytest.mark.slow) for name in BRAX_PIPELINES])
 def backend_env(request, params, backends_config):
-    from walker.passive.backends import make_env
-    from walker.passive.system import build_system
-
-    w = backend_walker(params, backends_config, request.param)
-    env = make_env(build_system(w), w)
-    return env, jax.jit(env.reset), jax.jit(env.step)
+    return built_backend(params, backends_config, request.param)
 
 
 def test_reset_and_step_shapes_and_metrics(backend_env):
@@ -63,22 +74,17 @@ def test_same_key_same_trajectory_other_key_another(backend_env):
     assert not np.allclose(a, c)
 
 
-def test_reset_starts_where_the_mjx_env_starts(backend_env, mjx_env):
+def test_reset_starts_where_the_mjx_env_starts(backend_env, jit_env):
     _, reset, _ = backend_env
     key = jax.random.PRNGKey(5)
-    np.testing.assert_allclose(reset(key).obs, mjx_env.reset(key).obs, atol=1e-5)
+    np.testing.assert_allclose(reset(key).obs, jit_env[0](key).obs, atol=1e-5)
 
 
 @pytest.mark.slow  # compiles Brax's generalized pipeline on the walker
 def test_push_adds_the_expected_momentum(params, backends_config):
     """3 N s along the ramp over 0.1 s: the generalized walker gains about impulse / mass, as on MJX."""
-    from walker.passive.backends import make_env
-    from walker.passive.system import build_system
-
-    w = backend_walker(params, backends_config, "generalized")
-    env = make_env(build_system(w), w)
-    step = jax.jit(env.step)
-    start = env.reset(jax.random.PRNGKey(2))
+    env, reset, step = built_backend(params, backends_config, "generalized")
+    start = reset(jax.random.PRNGKey(2))
     conditions = {"slope_deg": 11.5, "friction_scale": 1.0, "torso_mass_scale": 1.0, "push_time_s": 0.04, "push_duration_s": 0.1}
     vx = []
     for impulse in (0.0, 3.0):

@@ -71,10 +71,10 @@ def test_both_are_finite_in_contact(gradient_pair, mjx_env):
 
 
 @pytest.mark.slow
-def test_finite_difference_step_is_mjx_step_forward(mjx_env, params, apg_params):
+def test_finite_difference_step_is_mjx_step_forward(mjx_env, jit_env, apg_params):
     from mujoco import mjx
 
-    data = mjx_env.reset(jax.random.PRNGKey(2)).pipeline_state
+    data = jit_env[0](jax.random.PRNGKey(2)).pipeline_state
     step = finite_difference_step(apg_params.gradients.fd_step)
     np.testing.assert_array_equal(step(mjx_env.sys, data).qpos, mjx.step(mjx_env.sys, data).qpos)
 
